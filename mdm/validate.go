@@ -1,0 +1,426 @@
+package mdm
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// AddOptions is the context of adding or updating an app that ValidateApp needs
+// but the app itself does not carry.
+type AddOptions struct {
+	// Trial marks a trial tenant, which has TrialStorageLimit of package storage
+	// in total (C3). A paid tenant has no total limit.
+	Trial bool
+	// StorageUsed is the package storage the tenant already uses, in bytes, not
+	// counting the app being validated.
+	StorageUsed int64
+	// FromSync says the app comes from store sync. Store-synced types can be added
+	// only this way, and only they can (C4).
+	FromSync bool
+	// Policy supplies the limits; nil means DefaultPolicy().
+	Policy *Policy
+}
+
+func (o *AddOptions) policy() *Policy {
+	if o.Policy != nil {
+		return o.Policy
+	}
+	p := DefaultPolicy()
+	return &p
+}
+
+// ValidateApp checks the rules of adding an app that need no other app: the id and
+// name, the type, store origin (C4), the package against the type (C2: extension,
+// URL, identifier; C3: size limits), and the shape of its dependency and
+// supersedence edges (C9, C10: Win32 only, no self-edges, no duplicates). Rules
+// across apps (tree and graph sizes, cycles, edge targets) are checked by
+// ValidateGraph.
+func ValidateApp(a *App, opts AddOptions) error {
+	if err := CheckID("id", string(a.ID)); err != nil {
+		return err
+	}
+	if strings.TrimSpace(a.DisplayName) == "" {
+		return &ValidationError{Field: "displayName", Err: ErrMissingField, Rule: "C2",
+			Reason: "is empty", Remedy: "give the app the name users see in the company portal"}
+	}
+	if !a.Type.Valid() {
+		return &ValidationError{Field: "@odata.type", Value: a.Type.String(), Rule: "C2", Err: ErrUnknownEnum,
+			Reason: "is not a known app type", Remedy: "use one of the AppType constants"}
+	}
+	if err := validateOrigin(a, opts.FromSync); err != nil {
+		return err
+	}
+	if err := validatePackage(a, &opts); err != nil {
+		return err
+	}
+	if a.State > Processing {
+		return &ValidationError{Field: "publishingState", Value: a.State.String(), Rule: "C6", Err: ErrUnknownEnum,
+			Reason: "is not a publishing state", Remedy: "use published, notPublished or processing"}
+	}
+	if err := validateCategories(a.Categories); err != nil {
+		return err
+	}
+	if err := validateEdges(a); err != nil {
+		return err
+	}
+	return validateRequirements(&a.Requirements)
+}
+
+func validateOrigin(a *App, fromSync bool) error {
+	t := a.Type
+	o := a.Origin
+	if t.IsSynced() && !fromSync {
+		return &ValidationError{Field: "@odata.type", Value: t.String(), Rule: "C4", Err: ErrStoreSynced,
+			Reason: "is synced from " + t.Store().String() + " and cannot be added by hand",
+			Remedy: "buy or assign it in the store and run a store sync"}
+	}
+	if !t.IsSynced() {
+		if fromSync {
+			return &ValidationError{Field: "@odata.type", Value: t.String(), Rule: "C4", Err: ErrStoreSynced,
+				Reason: "is not a store-synced type", Remedy: "add it by hand; sync only brings VPP and Store for Business apps"}
+		}
+		if o != (StoreOrigin{}) {
+			return &ValidationError{Field: "origin", Value: o.Store.String(), Rule: "C4", Err: ErrStoreSynced,
+				Reason: "is set on an app added by hand", Remedy: "leave origin empty; only synced apps have one"}
+		}
+		return nil
+	}
+	if o.Store != t.Store() {
+		return &ValidationError{Field: "origin.store", Value: o.Store.String(), Rule: "C4", Err: ErrStoreSynced,
+			Reason: "does not match the app type's store " + t.Store().String(), Remedy: "set origin.store to " + t.Store().String()}
+	}
+	if err := CheckID("origin.token", string(o.Token)); err != nil {
+		return err
+	}
+	if o.ProductID == "" {
+		return &ValidationError{Field: "origin.productId", Rule: "C4", Err: ErrMissingField,
+			Reason: "is empty", Remedy: "set the store's product id (Apple adamId, Store for Business product id)"}
+	}
+	switch {
+	case t.Store() == StoreMicrosoftBusiness && o.Licensing != LicenseOnline && o.Licensing != LicenseOffline:
+		return &ValidationError{Field: "origin.licenseType", Value: o.Licensing.String(), Rule: "L13", Err: ErrMissingField,
+			Reason: "must be online or offline for a Store for Business app", Remedy: "copy the licensing type the store reports"}
+	case t.Store() == StoreAppleVPP && o.Licensing != LicenseModeUnset:
+		return &ValidationError{Field: "origin.licenseType", Value: o.Licensing.String(), Rule: "L13", Err: ErrInvalidSetting,
+			Reason: "applies to Store for Business apps only", Remedy: "leave it unset for VPP apps"}
+	}
+	return nil
+}
+
+func validatePackage(a *App, opts *AddOptions) error {
+	t := a.Type
+	kind := t.PackageKind()
+	if kind != PackageFile && a.Package != (Package{}) {
+		return &ValidationError{Field: "package.fileName", Value: a.Package.FileName, Rule: "C2", Err: ErrExtension,
+			Reason: "is given, but the " + t.DisplayName() + " type takes no uploaded package",
+			Remedy: "leave the package empty for this app type"}
+	}
+	if a.URL != "" || kind == PackageStoreURL || kind == PackageWebURL {
+		field := "appUrl"
+		if kind == PackageStoreURL || t.General() == GeneralStore {
+			field = "appStoreUrl"
+		}
+		if err := checkHTTPURL(field, a.URL); err != nil {
+			return err
+		}
+	}
+	switch kind {
+	case PackageFile:
+		return validateFile(a, opts)
+	case PackageFromStore:
+		if a.Identifier == "" {
+			return &ValidationError{Field: "identifier", Rule: "C2", Err: ErrMissingField,
+				Reason: "is empty", Remedy: "set the bundle id, package id or catalog id chosen for this " + t.DisplayName()}
+		}
+	case PackageIdentity:
+		if a.Identifier == "" || a.Publisher == "" {
+			return &ValidationError{Field: "identifier", Value: a.Identifier, Rule: "C2", Err: ErrMissingField,
+				Reason: "and publisher are both required", Remedy: "set the package id and the publisher of the system app"}
+		}
+	}
+	return nil
+}
+
+func validateFile(a *App, opts *AddOptions) error {
+	t := a.Type
+	p := a.Package
+	if p.FileName == "" {
+		return &ValidationError{Field: "package.fileName", Rule: "C2", Err: ErrMissingField,
+			Reason: "is empty", Remedy: "upload a " + strings.Join(t.info().exts, ", ") + " package"}
+	}
+	if !t.AcceptsExtension(p.FileName) {
+		return &ValidationError{Field: "package.fileName", Value: p.FileName, Rule: "C2", Err: ErrExtension,
+			Reason: "does not end in an extension the " + t.DisplayName() + " type accepts",
+			Remedy: "upload a package ending in " + strings.Join(t.info().exts, ", ") + ", or choose the app type that matches the file"}
+	}
+	if p.Size <= 0 {
+		return &ValidationError{Field: "package.size", Value: strconv.FormatInt(p.Size, 10), Rule: "C3", Err: ErrMissingField,
+			Reason: "must be a positive number of bytes", Remedy: "set the size of the uploaded file"}
+	}
+	if limit := t.MaxPackageSize(); limit > 0 && p.Size > limit {
+		return &ValidationError{Field: "package.size", Value: formatBytes(p.Size), Rule: "C3", Err: ErrPackageTooLarge,
+			Reason: "is over the " + formatBytes(limit) + " limit of the " + t.DisplayName() + " type",
+			Remedy: "reduce the package below " + formatBytes(limit)}
+	}
+	if opts.Trial {
+		limit := opts.policy().TrialStorageLimit
+		if opts.StorageUsed < 0 || opts.StorageUsed+p.Size > limit {
+			return &ValidationError{Field: "package.size", Value: formatBytes(p.Size), Rule: "C3", Err: ErrTrialStorage,
+				Reason: fmt.Sprintf("would bring the trial tenant's storage to %s, over its %s total",
+					formatBytes(opts.StorageUsed+p.Size), formatBytes(limit)),
+				Remedy: "delete unused packages or move to a paid tenant, which has no total limit"}
+		}
+	}
+	return nil
+}
+
+// formatBytes prints a size exactly when it is a whole number of GiB or MiB, and
+// in bytes otherwise, so limits and values in messages are never rounded.
+func formatBytes(n int64) string {
+	switch {
+	case n != 0 && n%GiB == 0:
+		return strconv.FormatInt(n/GiB, 10) + " GiB"
+	case n != 0 && n%MiB == 0:
+		return strconv.FormatInt(n/MiB, 10) + " MiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+func checkHTTPURL(field, raw string) error {
+	bad := func(reason string) error {
+		return &ValidationError{Field: field, Value: raw, Rule: "C2", Err: ErrInvalidURL,
+			Reason: reason, Remedy: "give an absolute URL such as https://contoso.com/app"}
+	}
+	if raw == "" {
+		return bad("is empty")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return bad("does not parse as a URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return bad("is not an http or https URL")
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return bad("has no host")
+	}
+	return nil
+}
+
+func validateCategories(cs []string) error {
+	for i, c := range cs {
+		field := "categories[" + strconv.Itoa(i) + "]"
+		if strings.TrimSpace(c) == "" {
+			return &ValidationError{Field: field, Rule: "C7", Err: ErrMissingField,
+				Reason: "is empty", Remedy: "remove the empty category"}
+		}
+		for _, d := range cs[:i] {
+			if d == c {
+				return &ValidationError{Field: field, Value: c, Rule: "C7", Err: ErrInvalidSetting,
+					Reason: "is listed twice", Remedy: "list each category once"}
+			}
+		}
+	}
+	return nil
+}
+
+func validateEdges(a *App) error {
+	if len(a.Dependencies) > 0 && !a.Type.IsWin32() {
+		return &ValidationError{Field: "dependencies", Value: a.Type.String(), Rule: "C9", Err: ErrDependencyNotWin32,
+			Reason: "are set on an app that is not Win32", Remedy: "only Win32 apps take dependencies"}
+	}
+	for i, d := range a.Dependencies {
+		field := "dependencies[" + strconv.Itoa(i) + "]"
+		if err := CheckID(field+".appId", string(d.App)); err != nil {
+			return err
+		}
+		if d.Kind > DetectOnly {
+			return &ValidationError{Field: field + ".dependencyType", Value: d.Kind.String(), Rule: "C9", Err: ErrUnknownEnum,
+				Reason: "is not a dependency type", Remedy: "use autoInstall or detect"}
+		}
+		if d.App == a.ID {
+			return &ValidationError{Field: field + ".appId", Value: string(d.App), Rule: "C9", Err: ErrDependencyCycle,
+				Reason: "is the app itself", Remedy: "an app cannot depend on itself"}
+		}
+		for _, e := range a.Dependencies[:i] {
+			if e.App == d.App {
+				return &ValidationError{Field: field + ".appId", Value: string(d.App), Rule: "C9", Err: ErrInvalidSetting,
+					Reason: "is listed twice", Remedy: "list each dependency once"}
+			}
+		}
+	}
+	if len(a.Supersedes) > 0 && !a.Type.IsWin32() {
+		return &ValidationError{Field: "supersedes", Value: a.Type.String(), Rule: "C10", Err: ErrSupersedenceNotWin32,
+			Reason: "is set on an app that is not Win32", Remedy: "only Win32 apps take supersedence"}
+	}
+	for i, s := range a.Supersedes {
+		field := "supersedes[" + strconv.Itoa(i) + "]"
+		if err := CheckID(field+".appId", string(s.App)); err != nil {
+			return err
+		}
+		if s.Kind > Replace {
+			return &ValidationError{Field: field + ".supersedenceType", Value: s.Kind.String(), Rule: "C10", Err: ErrUnknownEnum,
+				Reason: "is not a supersedence type", Remedy: "use update or replace"}
+		}
+		if s.App == a.ID {
+			return &ValidationError{Field: field + ".appId", Value: string(s.App), Rule: "C10", Err: ErrSupersedenceCycle,
+				Reason: "is the app itself", Remedy: "an app cannot supersede itself"}
+		}
+		for _, e := range a.Supersedes[:i] {
+			if e.App == s.App {
+				return &ValidationError{Field: field + ".appId", Value: string(s.App), Rule: "C10", Err: ErrInvalidSetting,
+					Reason: "is listed twice", Remedy: "list each superseded app once"}
+			}
+		}
+	}
+	return nil
+}
+
+func validateRequirements(r *Requirements) error {
+	neg := func(field string, v int64) error {
+		return &ValidationError{Field: "requirements." + field, Value: strconv.FormatInt(v, 10), Rule: "T11", Err: ErrInvalidSetting,
+			Reason: "is negative", Remedy: "use 0 for no requirement"}
+	}
+	switch {
+	case r.MinFreeDiskMB < 0:
+		return neg("minimumFreeDiskSpaceInMB", r.MinFreeDiskMB)
+	case r.MinMemoryMB < 0:
+		return neg("minimumMemoryInMB", r.MinMemoryMB)
+	case r.MinCPUs < 0:
+		return neg("minimumNumberOfProcessors", int64(r.MinCPUs))
+	case r.MinCPUSpeedMHz < 0:
+		return neg("minimumCpuSpeedInMHz", int64(r.MinCPUSpeedMHz))
+	}
+	for i, a := range r.Architectures {
+		if a == ArchUnknown || a > ArchARM64 {
+			return &ValidationError{Field: "requirements.applicableArchitectures[" + strconv.Itoa(i) + "]", Value: a.String(),
+				Rule: "T11", Err: ErrUnknownEnum, Reason: "is not an architecture", Remedy: "use x86, x64, arm or arm64"}
+		}
+	}
+	return nil
+}
+
+// ValidateGroup checks a group on its own (D1): its id, its kind, members of that
+// kind only, and nested groups that are not the group itself. kindOf, when not
+// nil, gives the kind of a nested group so that a user group cannot nest a device
+// group; it returns false for an unknown group.
+func ValidateGroup(g *Group, kindOf func(GroupID) (MemberKind, bool)) error {
+	if err := CheckID("id", string(g.ID)); err != nil {
+		return err
+	}
+	if g.Kind != UserMembers && g.Kind != DeviceMembers {
+		return &ValidationError{Field: "kind", Value: g.Kind.String(), Rule: "D1", Err: ErrMixedGroup,
+			Reason: "must be users or devices", Remedy: "make the group a user group or a device group"}
+	}
+	if g.Kind == UserMembers && len(g.Devices) > 0 {
+		return &ValidationError{Field: "devices[0]", Value: string(g.Devices[0]), Rule: "D1", Err: ErrMixedGroup,
+			Reason: "is a device in a user group", Remedy: "put devices in a device group; target both groups if needed"}
+	}
+	if g.Kind == DeviceMembers && len(g.Users) > 0 {
+		return &ValidationError{Field: "users[0]", Value: string(g.Users[0]), Rule: "D1", Err: ErrMixedGroup,
+			Reason: "is a user in a device group", Remedy: "put users in a user group; target both groups if needed"}
+	}
+	for i, u := range g.Users {
+		if err := CheckID("users["+strconv.Itoa(i)+"]", string(u)); err != nil {
+			return err
+		}
+	}
+	for i, d := range g.Devices {
+		if err := CheckID("devices["+strconv.Itoa(i)+"]", string(d)); err != nil {
+			return err
+		}
+	}
+	for i, n := range g.Groups {
+		field := "groups[" + strconv.Itoa(i) + "]"
+		if err := CheckID(field, string(n)); err != nil {
+			return err
+		}
+		if n == g.ID {
+			return &ValidationError{Field: field, Value: string(n), Rule: "D1", Err: ErrInvalidTarget,
+				Reason: "is the group itself", Remedy: "a group cannot contain itself"}
+		}
+		if kindOf == nil {
+			continue
+		}
+		k, ok := kindOf(n)
+		if !ok {
+			return &ValidationError{Field: field, Value: string(n), Rule: "D1", Err: ErrInvalidTarget,
+				Reason: "is not a known group", Remedy: "create the nested group first"}
+		}
+		if k != g.Kind {
+			return &ValidationError{Field: field, Value: string(n), Rule: "D1", Err: ErrMixedGroup,
+				Reason: "is a " + k.String() + " group nested in a " + g.Kind.String() + " group",
+				Remedy: "nest only groups of the same kind"}
+		}
+	}
+	return nil
+}
+
+// ValidateAssignment checks an assignment on its own (A1, A2) and, when app is not
+// nil, against its app: license type only for VPP apps and user licensing for books
+// (L4), deadlines only on required assignments (T14), a restart grace period of at
+// most two weeks (T14). Rules that need the directory or the other assignments
+// (A3, A4, C6, D4) are checked by package assign.
+func ValidateAssignment(as *Assignment, app *App) error {
+	if err := CheckID("id", string(as.ID)); err != nil {
+		return err
+	}
+	if err := CheckID("appId", string(as.App)); err != nil {
+		return err
+	}
+	if !as.Intent.Valid() {
+		return &ValidationError{Field: "intent", Value: as.Intent.String(), Rule: "A1", Err: ErrUnknownEnum,
+			Reason: "is not an intent", Remedy: "use available, required, uninstall or availableWithoutEnrollment"}
+	}
+	if err := validateTarget(as.Target); err != nil {
+		return err
+	}
+	s := &as.Settings
+	if s.LicenseType > LicenseUser {
+		return &ValidationError{Field: "settings.licenseType", Value: s.LicenseType.String(), Rule: "L4", Err: ErrUnknownEnum,
+			Reason: "is not a license type", Remedy: "use device or user"}
+	}
+	if s.RestartGracePeriod < 0 || s.RestartGracePeriod > MaxRestartGracePeriod {
+		return &ValidationError{Field: "settings.restartSettings.gracePeriodInMinutes", Value: s.RestartGracePeriod.String(),
+			Rule: "T14", Err: ErrInvalidSetting, Reason: "must be between 0 and two weeks", Remedy: "use at most 20160 minutes"}
+	}
+	if !s.Deadline.IsZero() && as.Intent != Required {
+		return &ValidationError{Field: "settings.installTimeSettings.deadlineDateTime", Value: s.Deadline.String(),
+			Rule: "T14", Err: ErrInvalidSetting, Reason: "is set on a " + as.Intent.String() + " assignment",
+			Remedy: "deadlines apply to required assignments only"}
+	}
+	if app == nil {
+		return nil
+	}
+	if app.ID != as.App {
+		return &ValidationError{Field: "appId", Value: string(as.App), Err: ErrInvalidTarget,
+			Reason: "does not match the app " + string(app.ID), Remedy: "validate the assignment against its own app"}
+	}
+	if s.LicenseType != LicenseDefault && !app.Type.IsVPP() {
+		return &ValidationError{Field: "settings.licenseType", Value: s.LicenseType.String(), Rule: "L4", Err: ErrInvalidSetting,
+			Reason: "applies to Apple VPP apps and books only", Remedy: "leave the license type unset"}
+	}
+	if app.Type.IsBook() && s.LicenseType == LicenseDevice {
+		return &ValidationError{Field: "settings.licenseType", Value: s.LicenseType.String(), Rule: "L4", Err: ErrInvalidSetting,
+			Reason: "is device licensing on a book", Remedy: "books take user licensing only"}
+	}
+	return nil
+}
+
+func validateTarget(t Target) error {
+	switch t.Kind {
+	case TargetGroup, TargetExclusionGroup:
+		return CheckID("target.groupId", string(t.Group))
+	case TargetAllUsers, TargetAllDevices:
+		if t.Group != "" {
+			return &ValidationError{Field: "target.groupId", Value: string(t.Group), Rule: "A2", Err: ErrInvalidTarget,
+				Reason: "is set on an " + t.String() + " target", Remedy: "All users and All devices take no group (D2)"}
+		}
+		return nil
+	}
+	return &ValidationError{Field: "target.@odata.type", Value: t.Kind.String(), Rule: "A2", Err: ErrInvalidTarget,
+		Reason: "is not a target type",
+		Remedy: "use a group, an exclusion group, All users or All devices"}
+}

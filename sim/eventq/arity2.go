@@ -1,0 +1,6 @@
+//go:build eventq_arity2
+
+package eventq
+
+// arity: binary heap, for comparison only (see arity.go).
+const arity = 2

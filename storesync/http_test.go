@@ -1,0 +1,90 @@
+package storesync_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/mdmkit/mdmkit/mdm"
+	"github.com/mdmkit/mdmkit/storesync"
+	"github.com/mdmkit/mdmkit/storesync/apple"
+	"github.com/mdmkit/mdmkit/storesync/applefake"
+	"github.com/mdmkit/mdmkit/storesync/memsink"
+)
+
+// S1–S5 over the wire: an AppleSyncer with the real *apple.Client against the
+// fake's http.Handler on 127.0.0.1: a first sync with a rate-limited and a
+// truncated page (resumed), a license push in batches, the token expiring (S4).
+// Waits before retries are recorded, never slept.
+func TestAppleSyncer_OverHTTP(t *testing.T) {
+	core := applefake.NewCore(applefake.Config{PageSize: 2, Limits: map[string]int{"maxSerialNumbers": 2}})
+	uid := core.AddLocation("Loopback School")
+	stoken, err := core.IssueToken(uid, t0.AddDate(1, 0, 0))
+	must(t, err)
+	for _, a := range []string{"100", "200", "300"} {
+		must(t, core.AddAsset(uid, applefake.AssetSpec{AdamID: a, ProductType: apple.ProductApp, DeviceAssignable: true,
+			Revocable: true, SupportedPlatforms: []string{"iOS"}, Total: 5}))
+	}
+	for _, serials := range [][]string{{"S1", "S2"}, {"S3"}} {
+		_, err = core.Associate(t0, stoken, apple.ManageAssetsRequest{Assets: []apple.Asset{{AdamID: "100"}}, SerialNumbers: serials})
+		must(t, err)
+	}
+	mock := clock.NewMock()
+	mock.Set(t0)
+	faults := applefake.NewFaults()
+	srv := httptest.NewServer(applefake.NewHandler(core, applefake.WithClock(mock), applefake.WithFaults(faults)))
+	defer srv.Close()
+	var waits []time.Duration
+	client, err := apple.New(stoken, apple.WithBaseURL(srv.URL+"/mdm/v2"), apple.WithHTTPClient(srv.Client()),
+		apple.WithMdmInfo(me), apple.WithClock(mock), apple.WithTimeout(2*time.Second),
+		apple.WithWait(func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return ctx.Err() }))
+	must(t, err)
+	sink := memsink.New()
+	sink.AddToken(tok)
+	for _, s := range []string{"S1", "S2", "S3", "S4", "S5", "S6"} {
+		sink.AddDevice(mdm.DeviceID("d-"+s), s)
+	}
+	sy, err := storesync.NewAppleSyncer(tok, client, sink, me)
+	must(t, err)
+
+	must(t, faults.Add(apple.EndpointAssets, applefake.Fault{Kind: applefake.FaultRateLimit, RetryAfter: 3 * time.Second}))
+	must(t, faults.Add(apple.EndpointAssignments, applefake.Fault{Kind: applefake.FaultTruncated, After: 1}))
+	rep := sy.Sync(ctxb, t0)
+	if !errors.Is(rep.Err, apple.ErrDecode) || sink.Writes() != 0 || !slices.Equal(waits, []time.Duration{3 * time.Second}) {
+		t.Fatalf("first attempt: %v, %d writes, waits %v", rep.Err, sink.Writes(), waits)
+	}
+	rep = sy.Sync(ctxb, t0)
+	if rep.Err != nil || rep.PagesResumed != 1 || len(rep.Result.AppsAdded) != 3 || len(rep.Result.Imported) != 3 {
+		t.Fatalf("resumed sync: %v", rep)
+	}
+	for _, s := range []string{"S4", "S5", "S6"} {
+		if ok, err := sink.Grant(memsink.PoolKey{Token: tok, Product: "200"}, s, ""); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+	}
+	for _, c := range sink.TakeChanges() {
+		must(t, sy.Enqueue(storesync.LicenseChange{Token: c.Token, Product: c.Product, Serial: c.Serial}))
+	}
+	push, err := sy.Push(ctxb, t0)
+	if err != nil || push.Sent != 3 || len(push.Events) != 2 || push.Done != 3 {
+		t.Fatalf("push: %v %v", push, err)
+	}
+	if r := sy.Sync(ctxb, t0); r.Err != nil || r.Result.Changed() {
+		t.Fatalf("after push: %v", r)
+	}
+	must(t, core.ExpireToken(stoken))
+	rep = sy.Sync(ctxb, t0)
+	wantTokenState(t, rep.Err, mdm.TokenExpired)
+	if strings.Contains(rep.Err.Error(), stoken[:16]) {
+		t.Fatal("token text in an error (L1)")
+	}
+	if p, _ := sink.Pool(memsink.PoolKey{Token: tok, Product: "200"}); len(p.Serials) != 3 {
+		t.Fatalf("licenses lost: %+v", p)
+	}
+}

@@ -1,0 +1,191 @@
+package storesync
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/mdmkit/mdmkit/mdm"
+)
+
+// ErrStopped is returned by SyncNow after Stop.
+var ErrStopped = errors.New("storesync: runner stopped")
+
+// RunnerOption configures a Runner.
+type RunnerOption func(*Runner)
+
+// WithClock sets the clock the runner reads and ticks on (clock.New() by default; a
+// test passes clock.NewMock()).
+func WithClock(c clock.Clock) RunnerOption {
+	return func(r *Runner) {
+		if c != nil {
+			r.clk = c
+		}
+	}
+}
+
+// WithInterval sets the time between scheduled syncs; a value ≤ 0 keeps the default,
+// Policy.VPPSyncInterval (S1: twice a day).
+func WithInterval(d time.Duration) RunnerOption {
+	return func(r *Runner) {
+		if d > 0 {
+			r.interval = d
+		}
+	}
+}
+
+// WithReports receives the report of every sync the runner runs, scheduled or on
+// demand, in the order they finish. The runner blocks on a full channel: read it,
+// or give it room.
+func WithReports(ch chan<- *Report) RunnerOption { return func(r *Runner) { r.reports = ch } }
+
+// Runner syncs a set of tokens on a schedule (every Policy.VPPSyncInterval by
+// default, S1) and on demand, on a clock.Clock. It is the one part of mdmkit that
+// runs in real time; everything it calls takes the time from it. Jobs run one at a
+// time, in the order given. It is safe for concurrent use.
+type Runner struct {
+	clk      clock.Clock
+	interval time.Duration
+	jobs     []Job
+	reports  chan<- *Report
+
+	mu      sync.Mutex
+	started bool
+	demand  chan demand
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+type demand struct {
+	token mdm.TokenID    // "" for every job
+	reply chan []*Report // closed without a value when the runner is stopping
+}
+
+// NewRunner returns a runner for jobs; Start starts it.
+func NewRunner(jobs []Job, opts ...RunnerOption) *Runner {
+	p := mdm.DefaultPolicy()
+	r := &Runner{clk: clock.New(), interval: p.VPPSyncInterval, jobs: append([]Job(nil), jobs...),
+		demand: make(chan demand), stop: make(chan struct{}), done: make(chan struct{})}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// Interval is the time between scheduled syncs.
+func (r *Runner) Interval() time.Duration { return r.interval }
+
+// Start starts the schedule: the first scheduled sync runs one interval from now.
+// It returns at once; ctx bounds every sync, and its end stops the runner as Stop
+// does. Starting twice does nothing.
+func (r *Runner) Start(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.started {
+		return
+	}
+	r.started = true
+	ticker := r.clk.Ticker(r.interval)
+	go r.loop(ctx, ticker)
+}
+
+func (r *Runner) loop(ctx context.Context, ticker *clock.Ticker) {
+	defer close(r.done)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.stop:
+			return
+		case <-ticker.C:
+			r.runAll(ctx, "")
+		case d := <-r.demand:
+			if ctx.Err() != nil || r.stopping() {
+				close(d.reply)
+				return
+			}
+			d.reply <- r.runAll(ctx, d.token)
+		}
+	}
+}
+
+func (r *Runner) stopping() bool {
+	select {
+	case <-r.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (r *Runner) runAll(ctx context.Context, token mdm.TokenID) []*Report {
+	var out []*Report
+	for _, j := range r.jobs {
+		if token != "" && j.Token() != token {
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		rep := j.Sync(ctx, r.clk.Now())
+		out = append(out, rep)
+		if r.reports != nil {
+			select {
+			case r.reports <- rep:
+			case <-r.stop:
+			case <-ctx.Done():
+			}
+		}
+	}
+	return out
+}
+
+// SyncNow syncs every job now (S1: on demand), or only the job of token when one is
+// given, between scheduled syncs, and returns their reports. It waits for a
+// scheduled sync that is running to finish first. It fails with ErrStopped after
+// Stop, and with ctx.Err() if ctx ends first.
+func (r *Runner) SyncNow(ctx context.Context, token mdm.TokenID) ([]*Report, error) {
+	r.mu.Lock()
+	started := r.started
+	r.mu.Unlock()
+	if !started {
+		return nil, errors.New("storesync: SyncNow before Start")
+	}
+	d := demand{token: token, reply: make(chan []*Report, 1)}
+	select {
+	case r.demand <- d:
+	case <-r.done:
+		return nil, ErrStopped
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case reps, ok := <-d.reply:
+		if !ok {
+			return nil, ErrStopped
+		}
+		return reps, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Stop stops the schedule and waits for a running sync to end. Stopping twice, or
+// a runner never started, is fine.
+func (r *Runner) Stop() {
+	r.mu.Lock()
+	started := r.started
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
+	}
+	r.mu.Unlock()
+	if started {
+		<-r.done
+	}
+}

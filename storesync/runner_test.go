@@ -1,0 +1,117 @@
+package storesync_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+
+	"github.com/mdmkit/mdmkit/mdm"
+	"github.com/mdmkit/mdmkit/storesync"
+)
+
+// countingJob records the times it was synced at.
+type countingJob struct {
+	token mdm.TokenID
+	mu    sync.Mutex
+	at    []time.Time
+}
+
+func (j *countingJob) Token() mdm.TokenID { return j.token }
+
+func (j *countingJob) Sync(_ context.Context, now time.Time) *storesync.Report {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.at = append(j.at, now)
+	return &storesync.Report{Token: j.token, At: now}
+}
+
+func (j *countingJob) times() []time.Time {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]time.Time(nil), j.at...)
+}
+
+// S1: the runner syncs every Policy.VPPSyncInterval (twice a day) on its clock, and
+// on demand, and stops. The mock clock drives it: no sleeps.
+func TestRunner_ScheduleOnDemandStop(t *testing.T) {
+	clk := clock.NewMock()
+	clk.Set(t0)
+	a, b := &countingJob{token: "a"}, &countingJob{token: "b"}
+	reports := make(chan *storesync.Report, 8)
+	r := storesync.NewRunner([]storesync.Job{a, b}, storesync.WithClock(clk), storesync.WithReports(reports))
+	if r.Interval() != mdm.DefaultPolicy().VPPSyncInterval || r.Interval() != 12*time.Hour {
+		t.Fatalf("interval %v", r.Interval())
+	}
+	ctx := context.Background()
+	r.Start(ctx)
+	defer r.Stop()
+
+	clk.Add(11 * time.Hour)          // not yet
+	reps, err := r.SyncNow(ctx, "b") // on demand, one token
+	if err != nil || len(reps) != 1 || reps[0].Token != "b" {
+		t.Fatalf("SyncNow: %v %v", reps, err)
+	}
+	if <-reports != reps[0] {
+		t.Fatal("on-demand report not published")
+	}
+	if len(a.times()) != 0 {
+		t.Fatalf("a synced early: %v", a.times())
+	}
+	clk.Add(time.Hour) // 12 h: the schedule fires
+	for _, want := range []mdm.TokenID{"a", "b"} {
+		if rep := <-reports; rep.Token != want || !rep.At.Equal(t0.Add(12*time.Hour)) {
+			t.Fatalf("scheduled report %v %v", rep.Token, rep.At)
+		}
+	}
+	clk.Add(12 * time.Hour)
+	<-reports
+	<-reports
+	if got := a.times(); len(got) != 2 || !got[1].Equal(t0.Add(24*time.Hour)) {
+		t.Fatalf("a synced at %v", got)
+	}
+	reps, err = r.SyncNow(ctx, "")
+	if err != nil || len(reps) != 2 {
+		t.Fatalf("SyncNow all: %v %v", reps, err)
+	}
+	<-reports
+	<-reports
+
+	r.Stop()
+	r.Stop() // twice is fine
+	if _, err := r.SyncNow(ctx, ""); !errors.Is(err, storesync.ErrStopped) {
+		t.Fatalf("SyncNow after Stop: %v", err)
+	}
+	clk.Add(24 * time.Hour)
+	if got := len(a.times()); got != 3 {
+		t.Fatalf("synced after Stop: %d", got)
+	}
+}
+
+// S1: the interval is a policy value; the context's end stops the runner too.
+func TestRunner_IntervalAndContext(t *testing.T) {
+	clk := clock.NewMock()
+	j := &countingJob{token: "a"}
+	reports := make(chan *storesync.Report, 4)
+	r := storesync.NewRunner([]storesync.Job{j}, storesync.WithClock(clk), storesync.WithInterval(24*time.Hour),
+		storesync.WithReports(reports))
+	ctx, cancel := context.WithCancel(context.Background())
+	r.Start(ctx)
+	clk.Add(12 * time.Hour)
+	if len(j.times()) != 0 {
+		t.Fatal("synced at 12 h with a 24 h interval")
+	}
+	clk.Add(12 * time.Hour)
+	<-reports
+	cancel()
+	if _, err := r.SyncNow(context.Background(), ""); !errors.Is(err, storesync.ErrStopped) {
+		t.Fatalf("after cancel: %v", err)
+	}
+	r.Stop()
+	if _, err := storesync.NewRunner(nil).SyncNow(context.Background(), ""); err == nil {
+		t.Fatal("SyncNow before Start")
+	}
+}
