@@ -30,9 +30,7 @@ import (
 //   - failed or removed with a next attempt scheduled after that check-in (T3).
 //
 // For an app whose effective intent is uninstall (and nothing else), an app the
-// service installed must be gone, or its failed uninstall be retried later;
-// one the user installed from the portal while A6 row 7 or 19 offered it is
-// counted apart (the tenant keeps honouring A7 afterwards).
+// service installed must be gone, or its failed uninstall be retried later.
 
 // LivenessReport says what the end-of-run check looked at.
 type LivenessReport struct {
@@ -135,15 +133,6 @@ func (s *sim) liveness() error {
 				inFlight := as.State == mdm.StateInstallRequested || as.State == mdm.StateInstalling || as.State == mdm.StatePendingReboot
 				if as.Present && as.Managed && (inFlight || inScenario && s.m.uninstalling[uint64(i)<<20|uint64(a)]) {
 					allowed["command in flight on the device"]++
-					continue
-				}
-				if as.Present && as.Managed && inScenario && s.m.portal[uint64(i)<<20|uint64(a)] {
-					// The user installed it from the portal while A6 row 7 or 19
-					// offered it; the tenant keeps honouring A7 after the offer
-					// ends (say, the user left). SPEC A10 reads as if a plain
-					// uninstall should then remove it; counted apart so that
-					// the report shows it.
-					allowed["portal install kept under a later uninstall (A7, the tenant's reading)"]++
 					continue
 				}
 				if as.Present && as.Managed && !(as.State == mdm.StateUninstallFailed && retryLater) {

@@ -47,7 +47,6 @@ type metrics struct {
 
 	installedOnce []uint64               // bit per (device, app): installed at least once
 	removedAt     map[uint64]eventq.Time // (device, app) → when the removal was seen
-	portal        map[uint64]bool        // (device, app) the user asked the portal to install
 	uninstalling  map[uint64]bool        // (device, app) an uninstall was sent for, no result yet
 
 	left []uint64 // users who left
@@ -66,7 +65,6 @@ func (m *metrics) init(s *sim) {
 	m.ttiApp = make([][]float64, m.nApps)
 	m.installedOnce = make([]uint64, (s.nDev*m.nApps+63)/64)
 	m.removedAt = map[uint64]eventq.Time{}
-	m.portal = map[uint64]bool{}
 	m.uninstalling = map[uint64]bool{}
 }
 

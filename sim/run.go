@@ -457,13 +457,6 @@ func (s *sim) checkIn(i int, pushed bool) {
 		return
 	}
 	s.deviceEvents(i, ev)
-	for _, q := range s.rep.Requests {
-		if q.Action == mdm.PortalInstall {
-			if a, ok := s.apps.of(q.App); ok {
-				s.m.portal[uint64(i)<<20|uint64(a)] = true
-			}
-		}
-	}
 	if err := s.ten.CheckInRef(s.wall(now), st.ref, &s.rep, &s.result); err != nil {
 		s.violate(i, "the tenant refused the check-in of a managed device", "T1", err.Error())
 		return

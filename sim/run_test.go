@@ -176,11 +176,12 @@ func TestRun_timingRequiredReachesEveryDevice(t *testing.T) {
 	t.Logf("slowest device: %s after the assignment (bound %s); service-side time to install %s", worst, bound, rep.TimeToInstall.text())
 }
 
-// T3: a required app the user removes comes back. The tenant reinstalls it when
-// the reinstall window (24 h) has passed since the check-in that saw it
-// missing, and pushes the device then (its reading of "within 24 hours"); so
-// the app is back within the window plus a push and an install of that
-// check-in, and within the window plus one check-in interval of the removal.
+// T3: a required app the user removes comes back. Each device's reinstall
+// cycle ticks every ReinstallWindow (24 h) from its enrollment; at the first
+// check-in after the tick that follows the removal, or at the tick's push, the
+// tenant installs it again. So the app is back within the window plus a push
+// and an install of the check-in that saw it missing, and within the window
+// plus one check-in interval of the removal.
 func TestRun_timingRemovedRequiredReturns(t *testing.T) {
 	p := quietProfile()
 	p.User.RemoveEvery = Duration(3 * Day)

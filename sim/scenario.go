@@ -263,8 +263,9 @@ type VPPTokenSpec struct {
 	ID mdm.TokenID `json:"id"`
 	// Location is the location's name at Apple; default the token id.
 	Location string `json:"location,omitempty"`
-	// ExpiresAfter is when the token expires, from the start; default one year
-	// (L1).
+	// ExpiresAfter is when the token expires, from the start; default and
+	// most one year (L1). The tenant learns the date from the sToken's
+	// expDate, as a deployment does when the admin uploads it.
 	ExpiresAfter Duration `json:"expiresAfter,omitzero"`
 }
 

@@ -142,6 +142,14 @@ func (s *sim) setupStores(ctx context.Context) error {
 			return fmt.Errorf("sim: token %s: %w", t.id, err)
 		}
 		if t.vpp {
+			// The admin uploads the sToken: the tenant learns its expDate (L1).
+			tok, err := license.ParseToken(t.sToken)
+			if err != nil {
+				return fmt.Errorf("sim: token %s: %w", t.id, err)
+			}
+			if _, err := s.ten.SetTokenExpiry(now, t.id, tok.ExpDate()); err != nil {
+				return fmt.Errorf("sim: token %s: %w", t.id, err)
+			}
 			api := &faultyApple{s: s, t: t}
 			names := func(adamID string) (string, string, bool) { return s.apps.nameOfProduct(t.id, adamID) }
 			// Incremental (S5 sinceVersionId): every pool change reaches the

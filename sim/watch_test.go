@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mdmkit/mdmkit/mdm"
+	"github.com/mdmkit/mdmkit/sim/eventq"
 )
 
 func smallScenario(t *testing.T) *Scenario {
@@ -141,4 +142,35 @@ func TestRun_invalidOptions(t *testing.T) {
 			t.Errorf("%+v: %v, report %v; want ErrInvalidOptions saying %q", tc.opts, err, rep != nil, tc.want)
 		}
 	}
+}
+
+// L1: the tenant learns a VPP token's expDate from the sToken the admin
+// uploads, so it stops granting through the token when the date comes, not at
+// the next store sync (twice a day) that would hear it from Apple. In the small
+// scenario the pool is short until the licenses bought at 3d, so devices wait
+// for outlook and check in around the date.
+func TestRun_tokenExpiresAtItsDate(t *testing.T) {
+	sc := smallScenario(t)
+	expiry := Duration(2*Day + 8*time.Hour)
+	sc.Stores.VPP[0].ExpiresAfter = expiry
+	var first eventq.Time
+	rep, err := run(context.Background(), sc, Options{}, func(s *sim, _ int) {
+		st, _ := s.ten.TokenState("vpp-main")
+		if st == mdm.TokenExpired && first == 0 {
+			first = s.now
+		}
+		if st == mdm.TokenExpired && s.now < eventq.Time(expiry) {
+			t.Fatalf("token expired at %s, before its date %s", virtual(s.now), expiry)
+		}
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text(rep))
+	}
+	if first == 0 {
+		t.Fatal("the token never expired")
+	}
+	if late := time.Duration(first - eventq.Time(expiry)); late > time.Hour {
+		t.Fatalf("the tenant recorded the token expired %s after its date", late)
+	}
+	t.Logf("recorded expired %s after the date", time.Duration(first-eventq.Time(expiry)))
 }

@@ -40,6 +40,7 @@ import (
 
 	"github.com/benbjohnson/clock"
 
+	"github.com/mdmkit/mdmkit/license"
 	"github.com/mdmkit/mdmkit/mdm"
 	"github.com/mdmkit/mdmkit/storesync"
 	"github.com/mdmkit/mdmkit/storesync/apple"
@@ -134,6 +135,15 @@ func run(ctx context.Context, w io.Writer, clk clock.Clock, sleep func(ctx conte
 		return err
 	}
 	if _, err := tn.AddToken(now(), tokenID); err != nil {
+		return err
+	}
+	// The admin uploads the sToken: the tenant learns its expDate, so grants
+	// through it stop on that date even before a sync hears it from Apple (L1).
+	tok, err := license.ParseToken(sToken)
+	if err != nil {
+		return err
+	}
+	if _, err := tn.SetTokenExpiry(now(), tokenID, tok.ExpDate()); err != nil {
 		return err
 	}
 	for _, d := range ipads {
