@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mdmkit/mdmkit/mdm"
+	"github.com/mdmkit/mdmkit/storesync/apple"
 )
 
 // Sentinels a caller branches on with errors.Is. The typed errors below wrap them.
@@ -36,6 +37,21 @@ func (e *TokenStateError) Error() string {
 		s += ": " + e.Cause.Error()
 	}
 	return s + ": " + tokenRemedy(e.State)
+}
+
+// tokenStateError turns an error from Apple that proves a token state (401,
+// 9621, 9622, 9625, a claimed token) into a *TokenStateError; an error that
+// is one already, or proves no state, is returned as it is, so the message
+// names the token and state once.
+func tokenStateError(token mdm.TokenID, err error) error {
+	var tse *TokenStateError
+	if errors.As(err, &tse) {
+		return err
+	}
+	if st, ok := apple.TokenState(err); ok {
+		return &TokenStateError{Token: token, State: st, Cause: err}
+	}
+	return err
 }
 
 func tokenRemedy(s mdm.TokenState) string {

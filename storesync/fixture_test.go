@@ -3,6 +3,7 @@ package storesync_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,10 @@ func wantTokenState(t testing.TB, err error, st mdm.TokenState) {
 	var tse *storesync.TokenStateError
 	if !errors.As(err, &tse) || tse.State != st || !errors.Is(err, storesync.ErrTokenState) {
 		t.Fatalf("want token state %v, got %v", st, err)
+	}
+	// The message names the token and its state once, however many layers
+	// learned it (a sync's step and the sync itself).
+	if n := strings.Count(err.Error(), "storesync: token "); n != 1 {
+		t.Fatalf("the error names the token %d times: %v", n, err)
 	}
 }

@@ -354,12 +354,7 @@ func (p *Pusher) sendGroupLocked(ctx context.Context, group []LicenseChange, lim
 }
 
 // stop turns an error that ends a push into the error Push returns.
-func (p *Pusher) stop(err error) error {
-	if st, ok := apple.TokenState(err); ok {
-		return &TokenStateError{Token: p.token, State: st, Cause: err}
-	}
-	return err
-}
+func (p *Pusher) stop(err error) error { return tokenStateError(p.token, err) }
 
 // checkEventsLocked reads the status of unfinished events. Failures inside an event
 // that mean nothing is left to do (9616 already assigned, 9619 not associated) count

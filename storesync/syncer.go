@@ -242,12 +242,7 @@ func (s *AppleSyncer) Sync(ctx context.Context, now time.Time) *Report {
 	defer s.mu.Unlock()
 	rep := runSync(now, s.sink, s.token, mdm.StoreAppleVPP,
 		func(rep *Report) error { return s.sync(ctx, now, rep) },
-		func(err error) error {
-			if st, ok := apple.TokenState(err); ok {
-				return &TokenStateError{Token: s.token, State: st, Cause: err}
-			}
-			return err
-		})
+		func(err error) error { return tokenStateError(s.token, err) })
 	if s.inc != nil && (errors.As(rep.Err, new(*TokenStateError)) || errors.As(rep.Err, new(*AccountSwitchError))) {
 		// Another service may have had the token meanwhile (L3) and dropped
 		// records: the next sync reads everything.
