@@ -296,8 +296,8 @@ func (r *Report) WriteText(w io.Writer) error {
 			return
 		}
 		p("%s:", title)
-		for _, c := range cs {
-			p(" %s %d;", c.Name, c.Count)
+		for i, c := range cs {
+			p("%s %s %d", sep(i), c.Name, c.Count)
 		}
 		p("\n")
 	}
@@ -308,8 +308,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		if len(r.Conflict.Rows) == 0 {
 			p(" none")
 		}
-		for _, c := range r.Conflict.Rows {
-			p(" %s ×%d;", c.Name, c.Count)
+		for i, c := range r.Conflict.Rows {
+			p("%s %s ×%d", sep(i), c.Name, c.Count)
 		}
 		p("\n")
 	}
@@ -410,4 +410,12 @@ func (t *traceHash) sum() uint64 {
 	h := t.h
 	h ^= h >> 33 // finish: fold the high bits into the low
 	return h
+}
+
+// sep is what goes before the i-th item of a list on one line.
+func sep(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return ";"
 }
