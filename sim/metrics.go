@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -360,10 +361,17 @@ func describeAction(a *ActionSpec) string {
 	return string(a.Action)
 }
 
+// oneLine makes an error message one line for the report, cut (at a
+// character boundary) past 600 bytes: errors carry their remedy, which is
+// worth keeping, but the report must stay bounded.
 func oneLine(s string) string {
 	s = strings.ReplaceAll(s, "\n", "; ")
-	if len(s) > 300 {
-		s = s[:297] + "..."
+	if len(s) > 600 {
+		cut := 597
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
 	}
 	return s
 }

@@ -137,7 +137,10 @@ h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; margin: .5em 0; }
 th, td { padding: .2em .7em; text-align: right; border-bottom: 1px solid #eee; }
 th { background: #f5f5f5; }
-td:first-child, th:first-child, td.l { text-align: left; }
+td:first-child, th:first-child, td.l, th.l { text-align: left; }
+.scroll { overflow-x: auto; }
+.apps th, .apps td { padding: .2em .4em; font-size: 13.5px; }
+.apps td { white-space: nowrap; }
 .keys td:first-child { color: #555; }
 .keys td { text-align: left; }
 figure { margin: 1.5em 0; }
@@ -169,15 +172,15 @@ code { font-size: .95em; }
 {{end}}
 
 <h2>Apps at the end</h2>
-<table>
-<tr><th>app</th><th>type</th><th>intents</th><th>targeted</th><th>installed</th><th>%</th><th>pending</th><th>failed</th><th>waiting for a license</th><th>not installed</th><th>p50</th><th>p90</th><th>p99</th></tr>
+<div class="scroll"><table class="apps">
+<tr><th>app</th><th class="l">type</th><th class="l">intents</th><th>targeted</th><th>installed</th><th>%</th><th>pending</th><th>failed</th><th>waiting for a license</th><th>not installed</th><th>p50</th><th>p90</th><th>p99</th></tr>
 {{range .R.PerApp}}<tr><td>{{.App}}</td><td class="l">{{.Type}}</td><td class="l">{{.Intents}}</td><td>{{.Targeted}}</td><td>{{.Installed}}</td><td>{{pct .Installed .Targeted}}</td><td>{{.Pending}}</td><td>{{sub .Failed .WaitingLicense}}</td><td>{{.WaitingLicense}}</td><td>{{.NotInstalled}}</td><td>{{short .TimeToInstall.P50 .TimeToInstall.Count}}</td><td>{{short .TimeToInstall.P90 .TimeToInstall.Count}}</td><td>{{short .TimeToInstall.P99 .TimeToInstall.Count}}</td></tr>
-{{end}}</table>
+{{end}}</table></div>
 <p class="lead">Targeted: devices with a status for the app (T1). Failed: the last install failed; waiting: for a license (L5). p50–p99: time to install, required apps only.</p>
 
 {{if .R.Pools}}<h2>License pools</h2>
 <table>
-<tr><th>app</th><th>token</th><th>used</th><th>total</th><th>waiting at the end</th><th>peak waiting (shortfall)</th></tr>
+<tr><th>app</th><th class="l">token</th><th>used</th><th>total</th><th>waiting at the end</th><th>peak waiting (shortfall)</th></tr>
 {{range .R.Pools}}<tr><td>{{.App}}</td><td class="l">{{.Token}}</td><td>{{.Assigned}}</td><td>{{.Total}}</td><td>{{.Waiting}}</td><td>{{.PeakWaiting}}</td></tr>
 {{end}}</table>{{end}}
 
@@ -195,19 +198,19 @@ code { font-size: .95em; }
 {{end}}</table>{{end}}{{end}}{{end}}
 
 {{if or .R.Actions .R.Refused}}<h2>Admin actions</h2>
-<table><tr><th>at</th><th>action</th><th>outcome</th></tr>
+<table><tr><th>at</th><th class="l">action</th><th class="l">outcome</th></tr>
 {{range .R.Refused}}<tr><td>setup</td><td class="l">{{.What}}</td><td class="l">refused: {{.Error}}</td></tr>
 {{end}}{{range .R.Actions}}<tr><td>{{.At}}</td><td class="l">{{.What}}</td><td class="l">{{if .OK}}ok{{else}}refused: {{.Error}}{{end}}</td></tr>
 {{end}}</table>{{end}}
 
 <h2>Store syncs and license pushes</h2>
 <p>{{.R.Syncs.Runs}} store syncs, {{.R.Syncs.Failed}} failed; {{.R.Pushes.Runs}} license pushes, {{.R.Pushes.Sent}} changes sent, {{.R.Pushes.Failed}} refused, {{.R.Pushes.Errors}} stopped on an error.</p>
-{{if .R.Syncs.Errors}}<table><tr><th>at</th><th>token</th><th>error</th></tr>
+{{if .R.Syncs.Errors}}<table><tr><th>at</th><th class="l">token</th><th class="l">error</th></tr>
 {{range .R.Syncs.Errors}}<tr><td>{{.At}}</td><td class="l">{{.Token}}</td><td class="l">{{.Error}}</td></tr>
 {{end}}</table>{{end}}
 
 <h2>Liveness</h2>
-{{with .R.Liveness}}{{if .Note}}<p>{{.Note}}</p>{{else}}<p>{{.Checked}} devices checked after {{.LastChange}} (the last change) + {{.Window}} (the window), {{.Skipped}} skipped; {{.Pairs}} required statuses.{{range .Allowed}} {{.Count}} {{.Name}};{{end}}</p>{{end}}{{end}}
+{{with .R.Liveness}}{{if .Note}}<p>{{.Note}}</p>{{else}}<p>{{.Checked}} devices checked after {{.LastChange}} (the last change) + {{.Window}} (the window), {{.Skipped}} skipped; {{.Pairs}} required statuses.{{range $i, $a := .Allowed}}{{if $i}};{{end}} {{$a.Count}} {{$a.Name}}{{end}}</p>{{end}}{{end}}
 
 <h2>Text summary</h2>
 <details><summary>as <code>fleetsim</code> prints it</summary>
