@@ -308,10 +308,19 @@ func (t *Tenant) DeleteUser(now time.Time, id mdm.UserID) (Change, error) {
 // EnrollDevice adds a device to management, or updates the facts of a managed
 // one (primary user, enrollment, platform, OS version, hardware, ...). The device
 // checks in on its own after enrollment (T2), so a new device is not pushed; a
-// changed one is, when its resolution may change.
+// changed one is, when its resolution may change. A serial number
+// (mdm.Device.Serial) that another managed device has is refused (S6).
 func (t *Tenant) EnrollDevice(now time.Time, dev mdm.Device) (Change, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	// S6: the store knows a device by its serial number alone; two managed
+	// devices under one serial cannot be told apart (and removing one would
+	// lose the other's).
+	if j, ok := t.serials[dev.Serial()]; ok && t.devs[j].facts.ID != dev.ID {
+		return Change{}, &mdm.ValidationError{Field: "serialNumber", Value: dev.Serial(), Rule: "S6", Err: ErrSerialInUse,
+			Reason: "is the serial number of managed device " + string(t.devs[j].facts.ID),
+			Remedy: "give each device its own serial number, or remove the other device first"}
+	}
 	aff, err := t.res.PutDevice(dev)
 	if err != nil {
 		return Change{}, err

@@ -497,3 +497,36 @@ func TestTenant_DeviceRef(t *testing.T) {
 		t.Fatalf("the zero ref: %v", err)
 	}
 }
+
+// S6: the store knows a device by its serial number alone, so two managed
+// devices cannot share one (the device id stands in for a missing serial). A
+// second device under a serial in use is refused and changes nothing; the
+// first keeps its serial, also after the refusal.
+func TestTenant_S6_SerialInUse(t *testing.T) {
+	now := start
+	ten := newTenant(t, tenant.Config{})
+	must := ok(t)
+	must(ten.EnrollDevice(now, mdm.Device{ID: "a", SerialNumber: "S1", Platform: mdm.PlatformIOS}))
+	must(ten.EnrollDevice(now, mdm.Device{ID: "c", Platform: mdm.PlatformIOS}))
+	for _, d := range []mdm.Device{
+		{ID: "b", SerialNumber: "S1", Platform: mdm.PlatformIOS}, // a's serial
+		{ID: "d", SerialNumber: "c", Platform: mdm.PlatformIOS},  // c's id, its serial
+		{ID: "c", SerialNumber: "S1", Platform: mdm.PlatformIOS}, // a managed device taking a's
+	} {
+		if _, err := ten.EnrollDevice(now, d); !errors.Is(err, tenant.ErrSerialInUse) {
+			t.Fatalf("EnrollDevice(%s, serial %s): err = %v, want ErrSerialInUse", d.ID, d.Serial(), err)
+		}
+	}
+	if _, err := ten.DeviceStatus("b"); !errors.Is(err, tenant.ErrUnknownDevice) {
+		t.Fatalf("a refused device was enrolled: %v", err)
+	}
+	// the same device keeps its serial; a device may change to a free one
+	must(ten.EnrollDevice(now, mdm.Device{ID: "a", SerialNumber: "S1", Platform: mdm.PlatformIOS, OSVersion: "17.0"}))
+	must(ten.EnrollDevice(now, mdm.Device{ID: "b", SerialNumber: "S2", Platform: mdm.PlatformIOS}))
+	must(ten.RemoveDevice(now, "b"))
+	for serial, want := range map[string]mdm.DeviceID{"S1": "a", "c": "c"} {
+		if got, found := ten.DeviceBySerial(serial); !found || got != want {
+			t.Fatalf("DeviceBySerial(%s) = %q, %v; want %s", serial, got, found, want)
+		}
+	}
+}
