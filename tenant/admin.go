@@ -242,10 +242,16 @@ func (t *Tenant) dropApp(e *appEntry) {
 // Directory (D).
 
 // PutUser adds a user or updates one (display name, user principal name, Apple
-// account). It alters no resolution.
+// account). It alters no resolution. A user principal name that another user
+// has is refused (S6: Store for Business knows users by it alone).
 func (t *Tenant) PutUser(now time.Time, u mdm.User) (Change, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if o, ok := t.upns[u.UserPrincipalName]; ok && o != u.ID {
+		return Change{}, &mdm.ValidationError{Field: "userPrincipalName", Value: u.UserPrincipalName, Rule: "S6", Err: ErrUPNInUse,
+			Reason: "is the user principal name of user " + string(o),
+			Remedy: "give each user their own user principal name, or change the other user's first"}
+	}
 	if err := t.res.PutUser(u); err != nil {
 		return Change{}, err
 	}

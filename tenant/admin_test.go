@@ -530,3 +530,34 @@ func TestTenant_S6_SerialInUse(t *testing.T) {
 		}
 	}
 }
+
+// S6: Store for Business knows a user by the user principal name alone, so two
+// users cannot share one. A second user under a name in use is refused and
+// changes nothing; the first keeps it when the refused user changes theirs.
+func TestTenant_S6_UserPrincipalNameInUse(t *testing.T) {
+	now := start
+	ten := newTenant(t, tenant.Config{})
+	must := ok(t)
+	must(ten.PutUser(now, mdm.User{ID: "a", UserPrincipalName: "x@contoso.com"}))
+	must(ten.PutUser(now, mdm.User{ID: "b", UserPrincipalName: "y@contoso.com"}))
+	for _, u := range []mdm.User{{ID: "c", UserPrincipalName: "x@contoso.com"}, {ID: "b", UserPrincipalName: "x@contoso.com"}} {
+		if _, err := ten.PutUser(now, u); !errors.Is(err, tenant.ErrUPNInUse) {
+			t.Fatalf("PutUser(%s, %s): err = %v, want ErrUPNInUse", u.ID, u.UserPrincipalName, err)
+		}
+	}
+	if _, found := ten.UserByClientUserID("c"); found {
+		t.Fatal("a refused user was added")
+	}
+	// the same user keeps its name; a user may change to a free one
+	must(ten.PutUser(now, mdm.User{ID: "a", UserPrincipalName: "x@contoso.com", DisplayName: "A"}))
+	must(ten.PutUser(now, mdm.User{ID: "b", UserPrincipalName: "z@contoso.com"}))
+	must(ten.DeleteUser(now, "b"))
+	for upn, want := range map[string]mdm.UserID{"x@contoso.com": "a"} {
+		if got, found := ten.UserByClientUserID(upn); !found || got != want {
+			t.Fatalf("UserByClientUserID(%s) = %q, %v; want %s", upn, got, found, want)
+		}
+	}
+	if _, found := ten.UserByClientUserID("y@contoso.com"); found {
+		t.Fatal("a user principal name given up still names its user")
+	}
+}

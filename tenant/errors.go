@@ -16,18 +16,19 @@ var (
 	ErrUnknownDevice       = errors.New("unknown device")
 	ErrUnknownUser         = errors.New("unknown user")
 	ErrAppExists           = errors.New("app id already in the catalog")
-	ErrTypeChange          = errors.New("an app's type cannot change")                  // C8
-	ErrAppInUse            = errors.New("app still referenced")                         // C5
-	ErrNotOffered          = errors.New("app not offered to this device")               // T7
-	ErrNotInstalled        = errors.New("app not installed on the device")              // T7, T12
-	ErrInstallInProgress   = errors.New("a command for the app is in flight")           // T6
-	ErrAlreadyInstalled    = errors.New("app already installed")                        // T7
-	ErrUninstallNotAllowed = errors.New("uninstall not allowed")                        // T7, T8
-	ErrDeviceOffline       = errors.New("device offline")                               // T12
-	ErrUnknownAction       = errors.New("unknown device action")                        // T12
-	ErrTooManyTokens       = errors.New("too many store tokens")                        // L2
-	ErrAccountSwitch       = errors.New("store account cannot be switched")             // L12
-	ErrSerialInUse         = errors.New("serial number already used by another device") // S6
+	ErrTypeChange          = errors.New("an app's type cannot change")                      // C8
+	ErrAppInUse            = errors.New("app still referenced")                             // C5
+	ErrNotOffered          = errors.New("app not offered to this device")                   // T7
+	ErrNotInstalled        = errors.New("app not installed on the device")                  // T7, T12
+	ErrInstallInProgress   = errors.New("a command for the app is in flight")               // T6
+	ErrAlreadyInstalled    = errors.New("app already installed")                            // T7
+	ErrUninstallNotAllowed = errors.New("uninstall not allowed")                            // T7, T8
+	ErrDeviceOffline       = errors.New("device offline")                                   // T12
+	ErrUnknownAction       = errors.New("unknown device action")                            // T12
+	ErrTooManyTokens       = errors.New("too many store tokens")                            // L2
+	ErrAccountSwitch       = errors.New("store account cannot be switched")                 // L12
+	ErrUPNInUse            = errors.New("user principal name already used by another user") // S6
+	ErrSerialInUse         = errors.New("serial number already used by another device")     // S6
 )
 
 // RequestError is a portal request the service did not act on.
