@@ -119,6 +119,10 @@ func TestDecodeScenario_fieldErrors(t *testing.T) {
 		{"timeline unused field", `"count": 40}`, `"count": 40, "version": "2"}`, "timeline[0].version", nil},
 		{"timeline id", `"id": "a-vpn", "intent": "available"`, `"id": "a-none", "intent": "available"`, "timeline[1].id", nil},
 		{"timeline intent", `"id": "a-vpn", "intent": "available"`, `"id": "a-vpn"`, "timeline[1].intent", nil},
+		// every store sync after the purchase would fail: a pool counts at most 1<<30 (L18)
+		{"licenses bought over a pool's count", `{"at": "3d", "action": "buyLicenses"`,
+			strings.Repeat(`{"at": "3d", "action": "buyLicenses", "app": "outlook", "count": 100000000}, `, 11) +
+				`{"at": "3d", "action": "buyLicenses"`, "timeline[10].count", nil},
 		{"buy for LOB", `"app": "outlook", "count": 40`, `"app": "vpn", "count": 40`, "timeline[0].app", nil},
 		{"timeline after end", `{"at": "5d", "action": "newVersion"`, `{"at": "15d", "action": "newVersion"`, "timeline[2].at", nil},
 		{"syntax", `"seed": 7,`, `"seed": 7,,`, "", nil},

@@ -21,6 +21,9 @@ const (
 	MinSampleEvery = time.Minute
 	maxListLen     = 10_000 // apps, groups, assignments, timeline entries, ...
 	shareTolerance = 1e-6   // shares that must sum to 1 may miss by this much
+	// maxOwnedLicenses is the most licenses of one app a license pool counts
+	// (package license refuses a larger store total).
+	maxOwnedLicenses = 1 << 30
 )
 
 // Validate checks a scenario built in Go. It reports every problem found (up to
@@ -635,6 +638,10 @@ func (v *validator) timeline() {
 	for id := range live {
 		ever[id] = true
 	}
+	// Licenses owned per store app, as the timeline goes: what is bought must
+	// stay within what a license pool counts (license: 1<<30), else every
+	// store sync after the purchase fails.
+	owned := map[mdm.AppID]int{}
 	var prev Duration
 	for i := range tl {
 		a := &tl[i]
@@ -683,7 +690,28 @@ func (v *validator) timeline() {
 			}
 			if a.Count < 1 || a.Count > 100_000_000 {
 				v.bad(f+".count", strconv.Itoa(a.Count), "is not in [1, 100,000,000]", "give how many licenses")
+				break
 			}
+			app := v.app(a.App)
+			if app == nil || app.Store == nil {
+				break
+			}
+			n, seen := owned[a.App]
+			if !seen {
+				n = app.Store.Licenses
+			}
+			switch {
+			case a.Action == ActRefund:
+				if a.Count <= n { // a refund of more than is owned is refused at run time
+					n -= a.Count
+				}
+			case n+a.Count > maxOwnedLicenses:
+				v.bad(f+".count", strconv.Itoa(a.Count), "would bring the licenses owned of "+string(a.App)+" to "+
+					strconv.Itoa(n+a.Count)+", over "+strconv.Itoa(maxOwnedLicenses), "buy fewer licenses")
+			default:
+				n += a.Count
+			}
+			owned[a.App] = n
 		case ActUsersLeave:
 			takes = []string{"count", "share"}
 			switch {
