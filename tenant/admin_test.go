@@ -561,3 +561,48 @@ func TestTenant_S6_UserPrincipalNameInUse(t *testing.T) {
 		t.Fatal("a user principal name given up still names its user")
 	}
 }
+
+// T1: what no check-in can be is refused with a typed error, not a panic or a
+// nonsense record: a nil report or result, the zero time, a time past 2262.
+func TestTenant_CheckInArgs(t *testing.T) {
+	ten := newTenant(t, tenant.Config{})
+	must := ok(t)
+	must(ten.EnrollDevice(start, mdm.Device{ID: "d", Platform: mdm.PlatformWindows, OSVersion: "10.0.19045"}))
+	must(ten.AddApp(start, mdm.App{ID: "vpn", DisplayName: "VPN", Type: mdm.AppTypeWin32, Version: "1",
+		Package: mdm.Package{FileName: "vpn.intunewin", Size: mdm.MiB}}))
+	must(ten.Assign(start, mdm.Assignment{ID: "a", App: "vpn", Intent: mdm.Required, Target: mdm.AllDevicesTarget(),
+		Settings: mdm.DefaultSettings(mdm.AppTypeWin32)}))
+	ref, found := ten.DeviceRef("d")
+	if !found {
+		t.Fatal("no ref")
+	}
+	var out tenant.CheckInResult
+	rep := &mdm.Report{Device: "d"}
+	cases := []struct {
+		name string
+		now  time.Time
+		r    *mdm.Report
+		out  *tenant.CheckInResult
+		want error
+	}{
+		{"nil report", start, nil, &out, mdm.ErrMissingField},
+		{"nil result", start, rep, nil, mdm.ErrMissingField},
+		{"zero time", time.Time{}, rep, &out, tenant.ErrTimeRange},
+		{"year 2300", time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), rep, &out, tenant.ErrTimeRange},
+	}
+	for _, c := range cases {
+		if err := ten.CheckIn(c.now, c.r, c.out); !errors.Is(err, c.want) {
+			t.Errorf("CheckIn, %s: err = %v, want %v", c.name, err, c.want)
+		}
+		if err := ten.CheckInRef(c.now, ref, c.r, c.out); !errors.Is(err, c.want) {
+			t.Errorf("CheckInRef, %s: err = %v, want %v", c.name, err, c.want)
+		}
+	}
+	// Nothing was recorded or sent: the first good check-in sends the install.
+	if err := ten.CheckIn(start, rep, &out); err != nil {
+		t.Fatalf("a good check-in after the refusals: %v", err)
+	}
+	if len(out.Commands) != 1 || out.Commands[0].ID != 1 {
+		t.Fatalf("the first good check-in sent %v, want cmd-1 install", out.Commands)
+	}
+}

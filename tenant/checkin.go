@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"math"
 	"sync"
 	"time"
 	"unsafe"
@@ -15,13 +16,17 @@ import (
 // check-in answers any outstanding push (T2).
 //
 // out is the caller's and is reused: a steady check-in (nothing changed, nothing
-// due) allocates nothing. A report that does not validate (mdm.Report.Validate)
-// or names a device that is not managed is refused with an error and changes
-// nothing.
+// due) allocates nothing. A nil report or out, a time outside the years 1678
+// to 2262 (the zero time.Time among them: ErrTimeRange), a report that does
+// not validate (mdm.Report.Validate) or one that names a device that is not
+// managed is refused with an error and changes nothing.
 //
 // CheckIn is safe to call concurrently; check-ins of different devices do not
 // wait for each other, those of one device are serialized.
 func (t *Tenant) CheckIn(now time.Time, r *mdm.Report, out *CheckInResult) error {
+	if err := checkInArgs(now, r, out); err != nil {
+		return err
+	}
 	out.Reset()
 	l := t.mu.shard(string(r.Device))
 	l.RLock()
@@ -31,6 +36,30 @@ func (t *Tenant) CheckIn(now time.Time, r *mdm.Report, out *CheckInResult) error
 		return unknownDevice("deviceId", r.Device)
 	}
 	return t.checkIn(d, now, r, out)
+}
+
+// The times the tenant can record: it keeps them as Unix nanoseconds, which
+// hold the years 1678 to 2262; a zero time.Time (year 1) is a caller's mistake.
+var (
+	minTime = time.Unix(0, math.MinInt64+1)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// checkInArgs refuses what no check-in can be: a nil report or result, a time
+// the tenant cannot record.
+func checkInArgs(now time.Time, r *mdm.Report, out *CheckInResult) error {
+	switch {
+	case r == nil:
+		return &mdm.ValidationError{Field: "report", Rule: "T1", Err: mdm.ErrMissingField,
+			Reason: "is nil", Remedy: "pass the device's report"}
+	case out == nil:
+		return &mdm.ValidationError{Field: "out", Rule: "T1", Err: mdm.ErrMissingField,
+			Reason: "is nil", Remedy: "pass a *CheckInResult to write the answer into (and reuse it)"}
+	case now.Before(minTime) || now.After(maxTime):
+		return &mdm.ValidationError{Field: "now", Value: now.UTC().Format(time.RFC3339), Rule: "T1", Err: ErrTimeRange,
+			Reason: "is not a time the tenant can record (years 1678 to 2262)", Remedy: "pass the time of the check-in, e.g. time.Now()"}
+	}
+	return nil
 }
 
 // DeviceRef is a handle to a managed device: CheckInRef with it skips the
@@ -64,6 +93,9 @@ func (t *Tenant) DeviceRef(id mdm.DeviceID) (DeviceRef, bool) {
 // CheckInRef is CheckIn for the device ref refers to; the report must name that
 // device.
 func (t *Tenant) CheckInRef(now time.Time, ref DeviceRef, r *mdm.Report, out *CheckInResult) error {
+	if err := checkInArgs(now, r, out); err != nil {
+		return err
+	}
 	out.Reset()
 	d := ref.d
 	if d == nil {

@@ -29,6 +29,7 @@ var (
 	ErrAccountSwitch       = errors.New("store account cannot be switched")                 // L12
 	ErrUPNInUse            = errors.New("user principal name already used by another user") // S6
 	ErrSerialInUse         = errors.New("serial number already used by another device")     // S6
+	ErrTimeRange           = errors.New("time out of the range the tenant records")         // T1
 )
 
 // RequestError is a portal request the service did not act on.
