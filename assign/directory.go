@@ -72,6 +72,13 @@ func (r *Resolver) PutDevice(d mdm.Device) (Affected, error) {
 	if err := mdm.CheckID("id", string(d.ID)); err != nil {
 		return Affected{}, err
 	}
+	// The serial number goes to the license pools and the store (S6), which
+	// take ids only.
+	if d.SerialNumber != "" {
+		if err := mdm.CheckID("serialNumber", d.SerialNumber); err != nil {
+			return Affected{}, err
+		}
+	}
 	if d.Enrollment > mdm.AppProtectionOnly {
 		return Affected{}, verr("enrollment", d.Enrollment.String(), "D4", mdm.ErrUnknownEnum,
 			"is not an enrollment", "use EnrolledMDM or AppProtectionOnly")

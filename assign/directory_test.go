@@ -134,6 +134,8 @@ func TestUsersAndDevices(t *testing.T) {
 	wantRefused(t, err, "D4", mdm.ErrUnknownEnum)
 	_, err = f.r.PutDevice(mdm.Device{ID: ""})
 	wantRefused(t, err, "ids", mdm.ErrInvalidID)
+	_, err = f.r.PutDevice(mdm.Device{ID: "d1", SerialNumber: strings.Repeat("S", 300)})
+	wantRefused(t, err, "ids", mdm.ErrInvalidID)
 	// D5: the device's facts are enums; a value outside them is refused.
 	for _, d := range []mdm.Device{
 		{ID: "d1", Platform: 200}, {ID: "d1", Ownership: 9}, {ID: "d1", JoinType: 9}, {ID: "d1", Architecture: 9},
