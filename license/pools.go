@@ -22,6 +22,12 @@ type Pools struct {
 	mu     sync.RWMutex
 	pools  map[PoolKey]*Pool
 	tokens map[mdm.TokenID]*tokenEntry
+	// last is the pool Pool found last, so that a caller passing the same key
+	// again (a check-in granting one app after another device's) skips the
+	// map's lock and the key's hashing. It is set under the read lock, from
+	// the map, and cleared under the write lock when pools are deleted, so it
+	// never names a pool the map no longer holds.
+	last atomic.Pointer[Pool]
 
 	// index lists, per holder, the pools it has a record in, so that UserLeft,
 	// UserDeleted and DeviceRemoved visit those pools only. Entries are added
@@ -62,8 +68,14 @@ func (ps *Pools) Policy() mdm.Policy { return ps.pol }
 
 // Pool returns the pool of key. Keep it to skip the lookup on a hot path.
 func (ps *Pools) Pool(key PoolKey) (*Pool, error) {
+	if p := ps.last.Load(); p != nil && p.key == key {
+		return p, nil
+	}
 	ps.mu.RLock()
 	p := ps.pools[key]
+	if p != nil && ps.last.Load() != p {
+		ps.last.Store(p)
+	}
 	ps.mu.RUnlock()
 	if p == nil {
 		return nil, unknownPool(key)
@@ -221,6 +233,7 @@ func (ps *Pools) DeleteToken(now time.Time, id mdm.TokenID) (Effects, error) {
 		}
 	}
 	delete(ps.tokens, id)
+	ps.last.Store(nil)
 	ps.mu.Unlock()
 	slices.SortFunc(doomed, func(a, b *Pool) int { return cmpKey(a.key, b.key) })
 	for _, p := range doomed {

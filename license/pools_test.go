@@ -200,8 +200,8 @@ func TestPools_BadInput(t *testing.T) {
 	}
 }
 
-// A pool handle stops working once its token is deleted; a new pool under the
-// same key is a new handle.
+// A pool handle stops working once its token is deleted, and so does the key
+// until the pool is created again; a new pool under the same key is a new handle.
 func TestPool_HandleAfterDelete(t *testing.T) {
 	ps := newPools(t, nil)
 	setCounts(t, ps, appKey, license.VPPApp, 5)
@@ -216,6 +216,10 @@ func TestPool_HandleAfterDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := p.Reclaim(t0, dev("d1"), license.Revoke); !errors.Is(err, license.ErrUnknownPool) {
+		t.Fatal(err)
+	}
+	// By key too: Pools keeps the pool it found last, and must forget it.
+	if _, err := ps.Grant(t0, appKey, dev("d1")); !errors.Is(err, license.ErrUnknownPool) {
 		t.Fatal(err)
 	}
 	if cr := setCounts(t, ps, appKey, license.VPPApp, 5); !cr.Created {
