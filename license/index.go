@@ -108,11 +108,12 @@ func (x *holderIndex) rehash(recs []rec) {
 		if s == slotEmpty || s == slotTomb {
 			continue
 		}
-		r := &recs[int32(uint32(s))-1]
+		i := int32(uint32(s)) - 1
+		r := &recs[i]
 		h := x.hash(r.kind, r.id)
 		for j := h & mask; ; j = (j + 1) & mask {
 			if x.slots[j] == slotEmpty {
-				x.slots[j] = pack(h, r.self)
+				x.slots[j] = pack(h, i)
 				x.used++
 				break
 			}

@@ -59,13 +59,13 @@ func (p *Pool) Migrate(now time.Time, r Request, to mdm.LicenseType, intent mdm.
 	var m Migration
 	m.User = Result{Key: p.key, Outcome: NotHeld, Reason: Migrated, Holder: Holder{Kind: UserHolder, ID: string(r.User)}, Device: r.Device}
 	u := p.lookup(UserHolder, string(r.User))
-	if u == none || !p.recs[u].held || !covers(&p.recs[u], r.Device) {
+	if u == none || !p.recs[u].held || !covers(&p.cold[u], r.Device) {
 		m.User.Stats = p.stats()
 		m.Device = m.User
 		m.Device.Outcome, m.Device.Holder = NotHeld, Holder{Kind: DeviceHolder, ID: string(r.Device)}
 		return m, nil
 	}
-	last := len(p.recs[u].devs) == 1
+	last := len(p.cold[u].devs) == 1
 	d, err := p.intern(DeviceHolder, string(r.Device), &r)
 	if err != nil {
 		return Migration{}, err
@@ -73,17 +73,17 @@ func (p *Pool) Migrate(now time.Time, r Request, to mdm.LicenseType, intent mdm.
 	dev := r
 	dev.License = mdm.LicenseDevice
 	if p.recs[d].held {
-		m.Device = p.result(&p.recs[d], AlreadyHeld)
+		m.Device = p.result(d, AlreadyHeld)
 	} else if !last {
 		// The user keeps the license for other devices: the device needs a free one.
 		if p.assigned >= p.total || !p.tok.state().CanAssignLicenses() {
-			m.Device = p.grantRefusal(&p.recs[d])
+			m.Device = p.grantRefusal(d)
 			m.User.Outcome = NotHeld
 			m.User.Stats = m.Device.Stats
 			return m, nil
 		}
 	} else if !p.tok.state().CanAssignLicenses() || p.assigned > p.total {
-		m.Device = p.grantRefusal(&p.recs[d])
+		m.Device = p.grantRefusal(d)
 		m.User.Stats = m.Device.Stats
 		return m, nil
 	}
@@ -96,7 +96,7 @@ func (p *Pool) Migrate(now time.Time, r Request, to mdm.LicenseType, intent mdm.
 	return m, nil
 }
 
-func covers(h *rec, dev mdm.DeviceID) bool {
+func covers(h *recCold, dev mdm.DeviceID) bool {
 	for _, d := range h.devs {
 		if d == string(dev) {
 			return true
@@ -108,37 +108,37 @@ func covers(h *rec, dev mdm.DeviceID) bool {
 // reclaimDevice takes one device off a user license, reclaiming the license when
 // it was the last.
 func (p *Pool) reclaimDevice(now time.Time, u int32, dev mdm.DeviceID) Result {
-	h := &p.recs[u]
-	if len(h.devs) == 1 {
+	h, c := &p.recs[u], &p.cold[u]
+	if len(c.devs) == 1 {
 		// The device takes this very license next: no waiter is woken and no
 		// alert moves, as the count ends where it started.
 		h.held = false
-		h.devs = h.devs[:0]
+		c.devs = c.devs[:0]
 		p.assigned--
 		p.unlinkGrant(u)
 		if !p.cancel(h.pending) {
-			p.record(now, Disassociate, h, Migrated)
+			p.record(now, Disassociate, u, Migrated)
 		}
 		h.pending = 0
-		r := p.result(h, Reclaimed)
+		r := p.result(u, Reclaimed)
 		r.Reason, r.Device = Migrated, dev
 		return r
 	}
-	for j, d := range h.devs {
+	for j, d := range c.devs {
 		if d == string(dev) {
-			h.devs = append(h.devs[:j], h.devs[j+1:]...)
+			c.devs = append(c.devs[:j], c.devs[j+1:]...)
 			break
 		}
 	}
-	r := p.result(h, Uncovered)
+	r := p.result(u, Uncovered)
 	r.Reason, r.Device = Migrated, dev
 	return r
 }
 
 // grantRefusal is the refusal a grant to rec i would get now, without putting it
 // on the waiting list.
-func (p *Pool) grantRefusal(h *rec) Result {
-	res := p.result(h, Refused)
+func (p *Pool) grantRefusal(i int32) Result {
+	res := p.result(i, Refused)
 	switch st := p.tok.state(); {
 	case !st.CanAssignLicenses():
 		res.Refusal, res.Token = TokenNotUsable, st

@@ -33,8 +33,12 @@ type Pool struct {
 	// Holders are interned to dense rec indexes (index: kind and id to rec). A
 	// rec outlives its license, so a holder granted, released and granted again
 	// inserts nothing and allocates nothing.
+	// A rec is split in two parallel slices: recs holds what a grant and a
+	// release read and write (one cache line each), cold the rest, so that a
+	// pool's working set of recently active holders takes half the cache.
 	index holderIndex
 	recs  []rec
+	cold  []recCold
 	free  []int32 // recs of forgotten holders, for reuse
 
 	// Grants in grant order (oldest at gHead), for "revoke the newest first"
@@ -65,24 +69,28 @@ type pending struct {
 	user    bool // subject is a clientUserId, else a serial number
 }
 
+// rec is the hot part of a holder's record: 64 bytes, one cache line.
 type rec struct {
 	id      string
-	serial  string
+	checked string // the serial or device id last checked for this holder
+	at      int64  // grant time, Unix nanoseconds
+	pending uint64 // Seq of its undrained Associate, 0 if none
+	gPrev   int32
+	gNext   int32
+	gen     uint32 // bumped when the rec is forgotten, so old Refs go stale
 	kind    HolderKind
 	held    bool
 	waiting bool
 	woken   bool
-	gPrev   int32
-	gNext   int32
-	wPrev   int32
-	wNext   int32
-	join    uint64 // when it first waited, for FIFO order
-	pending uint64 // Seq of its undrained Associate, 0 if none
-	at      int64  // grant time, Unix nanoseconds
-	devs    []string
-	checked string // the serial or device id last checked for this holder
-	gen     uint32 // bumped when the rec is forgotten, so old Refs go stale
-	self    int32  // the rec's own index
+}
+
+// recCold is the rest of a holder's record, at the same index in Pool.cold.
+type recCold struct {
+	serial string
+	devs   []string
+	join   uint64 // when it first waited, for FIFO order
+	wPrev  int32
+	wNext  int32
 }
 
 func newPool(ps *Pools, key PoolKey, kind Kind, tok *tokenEntry) *Pool {
@@ -216,18 +224,19 @@ func (p *Pool) intern(kind HolderKind, id string, r *Request) (int32, error) {
 	if n := len(p.free); n > 0 {
 		i = p.free[n-1]
 		p.free = p.free[:n-1]
-		devs, gen := p.recs[i].devs[:0], p.recs[i].gen
-		p.recs[i] = rec{devs: devs, gen: gen}
+		p.recs[i] = rec{gen: p.recs[i].gen}
+		p.cold[i] = recCold{devs: p.cold[i].devs[:0]}
 	} else {
 		if len(p.recs) >= math.MaxInt32 {
 			return none, invalid("pool", p.key.String(), "L18", ErrInvalidCount, "has too many holders", "split the tenant")
 		}
 		i = int32(len(p.recs))
 		p.recs = append(p.recs, rec{})
+		p.cold = append(p.cold, recCold{})
 	}
 	h := &p.recs[i]
-	h.id, h.kind, h.self = id, kind, i
-	h.gPrev, h.gNext, h.wPrev, h.wNext = none, none, none, none
+	h.id, h.kind = id, kind
+	h.gPrev, h.gNext, p.cold[i].wPrev, p.cold[i].wNext = none, none, none, none
 	p.index.insert(p.recs, kind, id, i)
 	p.ps.indexAdd(Holder{Kind: kind, ID: id}, p)
 	return i, nil
@@ -237,26 +246,27 @@ func (p *Pool) intern(kind HolderKind, id string, r *Request) (int32, error) {
 func (p *Pool) forget(i int32) {
 	h := &p.recs[i]
 	p.index.remove(h.kind, h.id, i)
-	devs, gen := h.devs[:0], h.gen+1
-	p.recs[i] = rec{devs: devs, gen: gen, gPrev: none, gNext: none, wPrev: none, wNext: none}
+	p.recs[i] = rec{gen: h.gen + 1, gPrev: none, gNext: none}
+	p.cold[i] = recCold{devs: p.cold[i].devs[:0], wPrev: none, wNext: none}
 	p.free = append(p.free, i)
 }
 
-func (p *Pool) result(h *rec, o Outcome) Result {
+func (p *Pool) result(i int32, o Outcome) Result {
 	var r Result
-	p.fill(&r, h, o)
+	p.fill(&r, i, o)
 	return r
 }
 
 // fill sets out, which must be the zero Result, to outcome o for holder h, with
 // the pool's counts. Field by field: a composite literal would be built aside
 // and copied with write barriers, which costs the hot path more than the work.
-func (p *Pool) fill(out *Result, h *rec, o Outcome) {
+func (p *Pool) fill(out *Result, i int32, o Outcome) {
+	h := &p.recs[i]
 	out.Key = p.key
 	out.Outcome = o
 	out.Holder.Kind, out.Holder.ID = h.kind, h.id
 	out.Stats = p.stats()
-	out.Ref = Ref{i: h.self + 1, gen: h.gen}
+	out.Ref = Ref{i: i + 1, gen: h.gen}
 }
 
 // Grant gives the request a license if it has none (L19) and one is free (L5,
@@ -361,14 +371,14 @@ func (p *Pool) grant(now time.Time, i int32, r *Request, adopt bool, out *Result
 	h := &p.recs[i]
 	if h.held {
 		if h.kind == UserHolder && p.kind.IsVPP() && r.Device != "" {
-			p.cover(h, r.Device, out)
+			p.cover(i, r.Device, out)
 			return
 		}
-		p.fill(out, h, AlreadyHeld) // L19
+		p.fill(out, i, AlreadyHeld) // L19
 		return
 	}
 	if st := p.tok.state(); !adopt && !st.CanAssignLicenses() {
-		p.fill(out, h, Refused)
+		p.fill(out, i, Refused)
 		out.Refusal, out.Token = TokenNotUsable, st
 		return
 	}
@@ -376,7 +386,7 @@ func (p *Pool) grant(now time.Time, i int32, r *Request, adopt bool, out *Result
 		if !adopt {
 			p.wait(i)
 		}
-		p.fill(out, h, Refused)
+		p.fill(out, i, Refused)
 		switch {
 		case p.assigned > p.total:
 			out.Refusal = Overage // L18
@@ -398,42 +408,44 @@ func (p *Pool) grant(now time.Time, i int32, r *Request, adopt bool, out *Result
 		if serial == "" {
 			serial = string(r.Device)
 		}
-		if h.serial != serial {
-			h.serial = serial
+		if c := &p.cold[i]; c.serial != serial {
+			c.serial = serial
 		}
 	}
 	if h.kind == UserHolder && p.kind.IsVPP() {
-		h.devs = h.devs[:0]
+		c := &p.cold[i]
+		c.devs = c.devs[:0]
 		if r.Device != "" { // Adopt may not know the device
-			h.devs = append(h.devs, string(r.Device))
+			c.devs = append(c.devs, string(r.Device))
 		}
 	}
 	p.assigned++
 	p.linkGrant(i)
 	if p.kind.IsVPP() && !adopt {
-		h.pending = p.record(now, Associate, h, NoReason)
+		h.pending = p.record(now, Associate, i, NoReason)
 	}
 	alert := p.checkAlert(now, nil)
-	p.fill(out, h, Granted)
+	p.fill(out, i, Granted)
 	out.Device, out.Alert = r.Device, alert
 }
 
 // cover adds a device to a held user license (L4).
-func (p *Pool) cover(h *rec, dev mdm.DeviceID, out *Result) {
+func (p *Pool) cover(i int32, dev mdm.DeviceID, out *Result) {
+	h := &p.cold[i]
 	for _, d := range h.devs {
 		if d == string(dev) {
-			p.fill(out, h, AlreadyHeld) // L19
+			p.fill(out, i, AlreadyHeld) // L19
 			out.Device = dev
 			return
 		}
 	}
 	if len(h.devs) >= p.ps.pol.UserLicenseDeviceCap {
-		p.fill(out, h, Refused)
+		p.fill(out, i, Refused)
 		out.Refusal, out.Device, out.cap = DeviceCap, dev, p.ps.pol.UserLicenseDeviceCap
 		return
 	}
 	h.devs = append(h.devs, string(dev))
-	p.fill(out, h, Covered)
+	p.fill(out, i, Covered)
 	out.Device = dev
 }
 
@@ -513,11 +525,11 @@ func (p *Pool) reclaim(now time.Time, i int32, dev mdm.DeviceID, reason Reason, 
 	if !h.held {
 		if h.waiting && reason != UserRemovedApp {
 			p.unwait(i)
-			p.fill(out, h, Withdrawn)
+			p.fill(out, i, Withdrawn)
 			out.Reason = reason
 			return
 		}
-		p.fill(out, h, NotHeld)
+		p.fill(out, i, NotHeld)
 		out.Reason, out.Device = reason, dev
 		return
 	}
@@ -535,28 +547,28 @@ func (p *Pool) reclaim(now time.Time, i int32, dev mdm.DeviceID, reason Reason, 
 		keep = KeptDeviceLicense // L7
 	}
 	if keep != NotKept {
-		p.fill(out, h, Kept)
+		p.fill(out, i, Kept)
 		out.Kept, out.Reason, out.Device = keep, reason, dev
 		return
 	}
 	// A user license whose devices are unknown (adopted from the store) goes back
 	// whole.
-	if h.kind == UserHolder && dev != "" && len(h.devs) > 0 && (reason == Uninstall || reason == AssignmentRemoved) && p.kind.IsVPP() {
+	if c := &p.cold[i]; h.kind == UserHolder && dev != "" && len(c.devs) > 0 && (reason == Uninstall || reason == AssignmentRemoved) && p.kind.IsVPP() {
 		k := -1
-		for j, d := range h.devs {
+		for j, d := range c.devs {
 			if d == string(dev) {
 				k = j
 				break
 			}
 		}
 		if k < 0 {
-			p.fill(out, h, NotHeld)
+			p.fill(out, i, NotHeld)
 			out.Reason, out.Device = reason, dev
 			return
 		}
-		if len(h.devs) > 1 {
-			h.devs = append(h.devs[:k], h.devs[k+1:]...)
-			p.fill(out, h, Uncovered)
+		if len(c.devs) > 1 {
+			c.devs = append(c.devs[:k], c.devs[k+1:]...)
+			p.fill(out, i, Uncovered)
 			out.Reason, out.Device = reason, dev
 			return
 		}
@@ -570,12 +582,14 @@ func (p *Pool) reclaim(now time.Time, i int32, dev mdm.DeviceID, reason Reason, 
 func (p *Pool) release(now time.Time, i int32, reason Reason, alerts *[]Alert, out *Result) {
 	h := &p.recs[i]
 	h.held = false
-	h.devs = h.devs[:0]
+	if h.kind == UserHolder && p.kind.IsVPP() { // only these list devices (grant, cover)
+		p.cold[i].devs = p.cold[i].devs[:0]
+	}
 	p.assigned--
 	p.unlinkGrant(i)
 	if p.kind.IsVPP() {
 		if !p.cancel(h.pending) {
-			p.record(now, Disassociate, h, reason)
+			p.record(now, Disassociate, i, reason)
 		}
 		h.pending = 0
 	}
@@ -584,7 +598,7 @@ func (p *Pool) release(now time.Time, i int32, reason Reason, alerts *[]Alert, o
 	if p.total-p.assigned > p.nTold {
 		wake = p.wake()
 	}
-	p.fill(out, h, Reclaimed)
+	p.fill(out, i, Reclaimed)
 	out.Reason, out.Alert, out.Wake = reason, alert, wake
 }
 
@@ -605,7 +619,7 @@ func (p *Pool) Holds(r Request) (bool, error) {
 		return false, nil
 	}
 	if kind == UserHolder && r.Device != "" && p.kind.IsVPP() {
-		for _, d := range p.recs[i].devs {
+		for _, d := range p.cold[i].devs {
 			if d == string(r.Device) {
 				return true, nil
 			}
@@ -648,8 +662,8 @@ func (p *Pool) Holdings() ([]Holding, error) {
 	out := make([]Holding, 0, p.assigned)
 	for i := p.gHead; i != none; i = p.recs[i].gNext {
 		h := &p.recs[i]
-		hd := Holding{Holder: Holder{Kind: h.kind, ID: h.id}, Serial: h.serial, GrantedAt: time.Unix(0, h.at).UTC()}
-		for _, d := range h.devs {
+		hd := Holding{Holder: Holder{Kind: h.kind, ID: h.id}, Serial: p.cold[i].serial, GrantedAt: time.Unix(0, h.at).UTC()}
+		for _, d := range p.cold[i].devs {
 			hd.Devices = append(hd.Devices, mdm.DeviceID(d))
 		}
 		out = append(out, hd)
@@ -679,10 +693,10 @@ func (p *Pool) waitingList() []Holder {
 	a, b := p.kHead, p.wHead
 	for a != none || b != none {
 		var i int32
-		if b == none || (a != none && p.recs[a].join < p.recs[b].join) {
-			i, a = a, p.recs[a].wNext
+		if b == none || (a != none && p.cold[a].join < p.cold[b].join) {
+			i, a = a, p.cold[a].wNext
 		} else {
-			i, b = b, p.recs[b].wNext
+			i, b = b, p.cold[b].wNext
 		}
 		out = append(out, Holder{Kind: p.recs[i].kind, ID: p.recs[i].id})
 	}
@@ -740,7 +754,7 @@ func (p *Pool) wait(i int32) {
 		return
 	}
 	p.joinSeq++
-	h.waiting, h.woken, h.join = true, false, p.joinSeq
+	h.waiting, h.woken, p.cold[i].join = true, false, p.joinSeq
 	p.listAppend(&p.wHead, &p.wTail, i)
 	p.nWaiting++
 }
@@ -770,8 +784,8 @@ func (p *Pool) wake() Holder {
 	// Told waiters are kept in join order too (for Waiting), so insert, usually
 	// at the tail.
 	j := p.kTail
-	for j != none && p.recs[j].join > h.join {
-		j = p.recs[j].wPrev
+	for j != none && p.cold[j].join > p.cold[i].join {
+		j = p.cold[j].wPrev
 	}
 	p.listInsertAfter(&p.kHead, &p.kTail, j, i)
 	return Holder{Kind: h.kind, ID: h.id}
@@ -779,7 +793,7 @@ func (p *Pool) wake() Holder {
 
 func (p *Pool) insertByJoin(i int32) {
 	j := none // insert after j; none = at the head
-	for k := p.wHead; k != none && p.recs[k].join < p.recs[i].join; k = p.recs[k].wNext {
+	for k := p.wHead; k != none && p.cold[k].join < p.cold[i].join; k = p.cold[k].wNext {
 		j = k
 	}
 	p.listInsertAfter(&p.wHead, &p.wTail, j, i)
@@ -789,31 +803,31 @@ func (p *Pool) listAppend(head, tail *int32, i int32) { p.listInsertAfter(head, 
 
 // listInsertAfter links i after j (at the head when j is none).
 func (p *Pool) listInsertAfter(head, tail *int32, j, i int32) {
-	h := &p.recs[i]
+	h := &p.cold[i]
 	h.wPrev = j
 	if j == none {
 		h.wNext = *head
 		*head = i
 	} else {
-		h.wNext = p.recs[j].wNext
-		p.recs[j].wNext = i
+		h.wNext = p.cold[j].wNext
+		p.cold[j].wNext = i
 	}
 	if h.wNext != none {
-		p.recs[h.wNext].wPrev = i
+		p.cold[h.wNext].wPrev = i
 	} else {
 		*tail = i
 	}
 }
 
 func (p *Pool) listRemove(head, tail *int32, i int32) {
-	h := &p.recs[i]
+	h := &p.cold[i]
 	if h.wPrev != none {
-		p.recs[h.wPrev].wNext = h.wNext
+		p.cold[h.wPrev].wNext = h.wNext
 	} else {
 		*head = h.wNext
 	}
 	if h.wNext != none {
-		p.recs[h.wNext].wPrev = h.wPrev
+		p.cold[h.wNext].wPrev = h.wPrev
 	} else {
 		*tail = h.wPrev
 	}
@@ -857,10 +871,12 @@ func (p *Pool) alert(now time.Time, c AlertChange) Alert {
 // ---- store changes (S5) ----
 
 // record appends a change to the pool's outbox and returns its Seq.
-func (p *Pool) record(now time.Time, op ChangeOp, h *rec, reason Reason) uint64 {
-	c := pending{seq: p.ps.seq.Add(1), at: now.UnixNano(), subject: h.serial, op: op, reason: reason}
-	if h.kind == UserHolder {
+func (p *Pool) record(now time.Time, op ChangeOp, i int32, reason Reason) uint64 {
+	c := pending{seq: p.ps.seq.Add(1), at: now.UnixNano(), op: op, reason: reason}
+	if h := &p.recs[i]; h.kind == UserHolder {
 		c.subject, c.user = h.id, true
+	} else {
+		c.subject = p.cold[i].serial
 	}
 	p.out = append(p.out, c)
 	if !p.inDirty {
