@@ -114,6 +114,17 @@ func (p *Pool) Stats() (Stats, error) {
 	return p.stats(), nil
 }
 
+// statsTo is stats writing to s field by field (see fill).
+func (p *Pool) statsTo(s *Stats) {
+	s.Total, s.Assigned, s.Retired, s.Waiting = p.total, p.assigned, p.retired, p.nWaiting
+	s.Available, s.Overage = 0, 0
+	if p.assigned <= p.total {
+		s.Available = p.total - p.assigned
+	} else {
+		s.Overage = p.assigned - p.total
+	}
+}
+
 func (p *Pool) stats() Stats {
 	s := Stats{Total: p.total, Assigned: p.assigned, Retired: p.retired, Waiting: p.nWaiting}
 	if p.assigned <= p.total {
@@ -265,7 +276,7 @@ func (p *Pool) fill(out *Result, i int32, o Outcome) {
 	out.Key = p.key
 	out.Outcome = o
 	out.Holder.Kind, out.Holder.ID = h.kind, h.id
-	out.Stats = p.stats()
+	p.statsTo(&out.Stats)
 	out.Ref = Ref{i: i + 1, gen: h.gen}
 }
 
@@ -275,47 +286,52 @@ func (p *Pool) fill(out *Result, i int32, o Outcome) {
 // user starts the install of an available one (L6). A refusal is data
 // (Result.Refusal; Result.Err makes it an error); the error is for a request
 // that cannot be right, and then nothing changed.
-func (p *Pool) Grant(now time.Time, r Request) (Result, error) {
-	return p.grantVia(now, noRef, r)
+func (p *Pool) Grant(now time.Time, r Request) (res Result, err error) {
+	err = p.grantInto(now, noRef, &r, &res)
+	return
 }
 
 // GrantRef is Grant for the holder of ref (from Result.Ref or Pool.Ref): it
 // skips looking the holder up, for callers on a hot path. r must name the same
 // holder, else the error wraps ErrStaleRef.
-func (p *Pool) GrantRef(now time.Time, ref Ref, r Request) (Result, error) {
-	return p.grantVia(now, ref, r)
+func (p *Pool) GrantRef(now time.Time, ref Ref, r Request) (res Result, err error) {
+	err = p.grantInto(now, ref, &r, &res)
+	return
 }
 
-func (p *Pool) grantVia(now time.Time, ref Ref, r Request) (Result, error) {
+// grantInto is Grant and GrantRef: it writes the result to out, the caller's
+// (zero) result, rather than returning a copy of it, and on an error leaves out
+// zero. The result is large, and copying a value just written field by field
+// makes the processor wait for the writes (store forwarding fails).
+func (p *Pool) grantInto(now time.Time, ref Ref, r *Request, out *Result) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.deleted {
-		return Result{}, unknownPool(p.key)
+		return unknownPool(p.key)
 	}
-	kind, id, err := p.holder(&r, true)
+	kind, id, err := p.holder(r, true)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
 	i, err := p.find(ref, kind, id)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
 	// Ids checked once are not checked again: a holder granted and released in
 	// steady state passes the same serial (or device) it passed before.
-	if i == none || !p.checked(i, &r) {
-		if err := checkSubjects(kind, &r, p.kind); err != nil {
-			return Result{}, err
+	if i == none || !p.checked(i, r) {
+		if err := checkSubjects(kind, r, p.kind); err != nil {
+			return err
 		}
 	}
 	if i == none {
-		if i, err = p.intern(kind, id, &r); err != nil {
-			return Result{}, err
+		if i, err = p.intern(kind, id, r); err != nil {
+			return err
 		}
 	}
-	p.setChecked(i, kind, &r)
-	var res Result
-	p.grant(now, i, &r, false, &res)
-	return res, nil
+	p.setChecked(i, kind, r)
+	p.grant(now, i, r, false, out)
+	return nil
 }
 
 // find returns the rec of ref (checking it names the holder kind/id) or, for
@@ -474,47 +490,50 @@ func reclaimable(r Reason) bool {
 // only that device off the license; the license goes back when no device is
 // left. A holder waiting for a license stops waiting (except for
 // UserRemovedApp). A freed license wakes the earliest waiter (Result.Wake).
-func (p *Pool) Reclaim(now time.Time, r Request, reason Reason) (Result, error) {
-	return p.reclaimVia(now, noRef, r, reason)
+func (p *Pool) Reclaim(now time.Time, r Request, reason Reason) (res Result, err error) {
+	err = p.reclaimInto(now, noRef, &r, reason, &res)
+	return
 }
 
 // ReclaimRef is Reclaim for the holder of ref, without looking it up. r must
 // name the same holder, else the error wraps ErrStaleRef.
-func (p *Pool) ReclaimRef(now time.Time, ref Ref, r Request, reason Reason) (Result, error) {
-	return p.reclaimVia(now, ref, r, reason)
+func (p *Pool) ReclaimRef(now time.Time, ref Ref, r Request, reason Reason) (res Result, err error) {
+	err = p.reclaimInto(now, ref, &r, reason, &res)
+	return
 }
 
-func (p *Pool) reclaimVia(now time.Time, ref Ref, r Request, reason Reason) (Result, error) {
+// reclaimInto is Reclaim and ReclaimRef, writing to out as grantInto does.
+func (p *Pool) reclaimInto(now time.Time, ref Ref, r *Request, reason Reason, out *Result) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.deleted {
-		return Result{}, unknownPool(p.key)
+		return unknownPool(p.key)
 	}
 	if !reclaimable(reason) {
-		return Result{}, invalid("reason", reason.String(), "L7", ErrInvalidReason, "is not a reason Reclaim takes",
+		return invalid("reason", reason.String(), "L7", ErrInvalidReason, "is not a reason Reclaim takes",
 			"use Uninstall, UserRemovedApp, DeviceRemoved, AssignmentRemoved, Revoke, UserLeft or UserDeleted; tokens and refunds have their own operations")
 	}
 	if reason == Revoke && p.kind == VPPBook {
-		return Result{}, invalid("reason", reason.String(), "L8", ErrIrrevocable, "cannot apply to a book: a book license is never reclaimed once assigned",
+		return invalid("reason", reason.String(), "L8", ErrIrrevocable, "cannot apply to a book: a book license is never reclaimed once assigned",
 			"nothing to do; the license stays with the user")
 	}
 	if (reason == UserLeft || reason == UserDeleted) && r.User != "" && r.Device == "" && r.License == mdm.LicenseDefault && p.kind == VPPApp {
 		r.License = mdm.LicenseUser // a user leaving names the user: it is the user's license
 	}
-	kind, id, err := p.holder(&r, false)
+	kind, id, err := p.holder(r, false)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
 	i, err := p.find(ref, kind, id)
 	if err != nil {
-		return Result{}, err
+		return err
 	}
 	if i == none {
-		return Result{Key: p.key, Outcome: NotHeld, Reason: reason, Holder: Holder{Kind: kind, ID: id}, Device: r.Device, Stats: p.stats()}, nil
+		*out = Result{Key: p.key, Outcome: NotHeld, Reason: reason, Holder: Holder{Kind: kind, ID: id}, Device: r.Device, Stats: p.stats()}
+		return nil
 	}
-	var res Result
-	p.reclaim(now, i, r.Device, reason, nil, &res)
-	return res, nil
+	p.reclaim(now, i, r.Device, reason, nil, out)
+	return nil
 }
 
 // reclaim applies a reason to rec i and writes what it did to out. dev, for a

@@ -84,21 +84,23 @@ func (ps *Pools) Pool(key PoolKey) (*Pool, error) {
 }
 
 // Grant is Pool.Grant on the pool of key.
-func (ps *Pools) Grant(now time.Time, key PoolKey, r Request) (Result, error) {
+func (ps *Pools) Grant(now time.Time, key PoolKey, r Request) (res Result, err error) {
 	p, err := ps.Pool(key)
 	if err != nil {
 		return Result{}, err
 	}
-	return p.Grant(now, r)
+	err = p.grantInto(now, noRef, &r, &res)
+	return
 }
 
 // Reclaim is Pool.Reclaim on the pool of key.
-func (ps *Pools) Reclaim(now time.Time, key PoolKey, r Request, reason Reason) (Result, error) {
+func (ps *Pools) Reclaim(now time.Time, key PoolKey, r Request, reason Reason) (res Result, err error) {
 	p, err := ps.Pool(key)
 	if err != nil {
 		return Result{}, err
 	}
-	return p.Reclaim(now, r, reason)
+	err = p.reclaimInto(now, noRef, &r, reason, &res)
+	return
 }
 
 // Holds is Pool.Holds on the pool of key.
