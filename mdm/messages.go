@@ -159,41 +159,86 @@ func (r *Report) Validate() error {
 		return err
 	}
 	for i := range r.Inventory {
-		field := "inventory[" + strconv.Itoa(i) + "]"
-		if err := CheckID(field+".appId", string(r.Inventory[i].App)); err != nil {
+		if err := checkItemID("inventory", i, "appId", string(r.Inventory[i].App)); err != nil {
 			return err
 		}
-		for j := 0; j < i; j++ {
-			if r.Inventory[j].App == r.Inventory[i].App {
-				return &ValidationError{Field: field + ".appId", Value: string(r.Inventory[i].App), Err: ErrInvalidMessage,
-					Reason: "appears twice in the inventory", Remedy: "report each installed app once"}
-			}
-		}
+	}
+	if i := duplicateApp(r.Inventory); i >= 0 {
+		return &ValidationError{Field: indexed("inventory", i, "appId"), Value: string(r.Inventory[i].App), Err: ErrInvalidMessage,
+			Reason: "appears twice in the inventory", Remedy: "report each installed app once"}
 	}
 	for i := range r.Results {
 		res := &r.Results[i]
-		field := "results[" + strconv.Itoa(i) + "]"
-		if err := CheckID(field+".appId", string(res.App)); err != nil {
+		if err := checkItemID("results", i, "appId", string(res.App)); err != nil {
 			return err
 		}
 		if res.Kind == 0 || res.Kind >= numCommandKinds {
-			return &ValidationError{Field: field + ".kind", Value: res.Kind.String(), Err: ErrInvalidMessage,
+			return &ValidationError{Field: indexed("results", i, "kind"), Value: res.Kind.String(), Err: ErrInvalidMessage,
 				Reason: "is not a command kind", Remedy: "echo the kind of the command (install, uninstall, update)"}
 		}
 		if res.Outcome == 0 || res.Outcome >= numOutcomes {
-			return &ValidationError{Field: field + ".outcome", Value: res.Outcome.String(), Err: ErrInvalidMessage,
+			return &ValidationError{Field: indexed("results", i, "outcome"), Value: res.Outcome.String(), Err: ErrInvalidMessage,
 				Reason: "is not an outcome", Remedy: "use succeeded, failed, retry, pendingReboot or notNow"}
 		}
 	}
 	for i := range r.Requests {
-		field := "requests[" + strconv.Itoa(i) + "]"
-		if err := CheckID(field+".appId", string(r.Requests[i].App)); err != nil {
+		if err := checkItemID("requests", i, "appId", string(r.Requests[i].App)); err != nil {
 			return err
 		}
 		if a := r.Requests[i].Action; a == 0 || a >= numPortalActions {
-			return &ValidationError{Field: field + ".action", Value: a.String(), Err: ErrInvalidMessage,
+			return &ValidationError{Field: indexed("requests", i, "action"), Value: a.String(), Err: ErrInvalidMessage,
 				Reason: "is not a portal action", Remedy: "use install or uninstall"}
 		}
 	}
 	return nil
+}
+
+// checkItemID is CheckID for a field of a list item; the field's name is
+// built only for an error, so a valid report allocates nothing.
+func checkItemID(list string, i int, field, id string) error {
+	err := CheckID(field, id)
+	if ve, ok := err.(*ValidationError); ok {
+		ve.Field = indexed(list, i, field)
+	}
+	return err
+}
+
+// indexed names a field of a list item, as "inventory[3].appId".
+func indexed(list string, i int, field string) string {
+	return list + "[" + strconv.Itoa(i) + "]." + field
+}
+
+// duplicateApp returns the index of the first inventory item whose app an
+// earlier item names, or -1. A device reports a sorted inventory (one pass); an
+// unsorted one is compared pairwise when short and through a set when long, so
+// a report of many apps costs linear time, not quadratic.
+func duplicateApp(inv []InstalledApp) int {
+	sorted := true
+	for i := 1; i < len(inv); i++ {
+		if inv[i-1].App >= inv[i].App {
+			sorted = false
+			break
+		}
+	}
+	if sorted {
+		return -1
+	}
+	if len(inv) <= 64 {
+		for i := 1; i < len(inv); i++ {
+			for j := 0; j < i; j++ {
+				if inv[j].App == inv[i].App {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	seen := make(map[AppID]struct{}, len(inv))
+	for i := range inv {
+		if _, ok := seen[inv[i].App]; ok {
+			return i
+		}
+		seen[inv[i].App] = struct{}{}
+	}
+	return -1
 }
