@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -402,7 +403,7 @@ func (f *faultyApple) api() *applefake.Direct {
 		if f.down == nil {
 			fs := applefake.NewFaults()
 			for _, ep := range apple.Endpoints() {
-				_ = fs.Add(ep, applefake.Fault{Kind: applefake.FaultStatus, Status: w.status, Times: 1 << 40})
+				_ = fs.Add(ep, applefake.Fault{Kind: applefake.FaultStatus, Status: w.status, Times: math.MaxInt32})
 			}
 			f.down = applefake.NewDirect(f.s.stores.apple, f.t.sToken, now, applefake.WithMdmInfo(me), applefake.WithFaults(fs))
 		}
@@ -411,7 +412,7 @@ func (f *faultyApple) api() *applefake.Direct {
 		if f.limited == nil {
 			fs := applefake.NewFaults()
 			for _, ep := range apple.Endpoints() {
-				_ = fs.Add(ep, applefake.Fault{Kind: applefake.FaultRateLimit, RetryAfter: w.retry, Times: 1 << 40})
+				_ = fs.Add(ep, applefake.Fault{Kind: applefake.FaultRateLimit, RetryAfter: w.retry, Times: math.MaxInt32})
 			}
 			f.limited = applefake.NewDirect(f.s.stores.apple, f.t.sToken, now, applefake.WithMdmInfo(me), applefake.WithFaults(fs))
 		}
@@ -474,7 +475,7 @@ func (f *faultyMSfB) api() *msfb.Connector {
 	mk := func(kind msfb.FaultKind) *msfb.Connector {
 		fs := msfb.NewFaults()
 		for _, op := range []string{msfb.OpInventory, msfb.OpProductDetails, msfb.OpLocalizedDetails, msfb.OpSeats, msfb.OpBulkSeats} {
-			_ = fs.Add(op, msfb.Fault{Kind: kind, Status: w.status, RetryAfter: w.retry, Times: 1 << 40})
+			_ = fs.Add(op, msfb.Fault{Kind: kind, Status: w.status, RetryAfter: w.retry, Times: math.MaxInt32})
 		}
 		return msfb.NewConnector(f.s.stores.msfb, f.t.account, msfb.WithFaults(fs))
 	}

@@ -15,7 +15,7 @@ import (
 func (c *Core) AddLocation(name string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	uid := fmt.Sprint(2049025000000000 + len(c.locs) + 1)
+	uid := fmt.Sprint(int64(2049025000000000) + int64(len(c.locs)) + 1)
 	l := &location{uid: uid, name: name, assetIdx: map[apple.Asset]*asset{}, active: map[string]*user{},
 		assigns: map[assignKey]*assignment{}}
 	v := c.bump()
