@@ -851,6 +851,9 @@ func TestRecordSize(t *testing.T) {
 // lines, which DeviceRef.Prefetch warms; and the state's size must be a
 // multiple of 64 bytes so that the allocator starts every state on a line.
 func TestDeviceStateLayout(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("the layout is for 64-bit platforms")
+	}
 	var d deviceState
 	hot := []struct {
 		name      string
