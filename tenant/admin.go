@@ -338,7 +338,8 @@ func (t *Tenant) EnrollDevice(now time.Time, dev mdm.Device) (Change, error) {
 	d := t.devs[i]
 	var ch Change
 	if d == nil {
-		d = &deviceState{idx: int32(i), id: dev.ID, facts: dev, stale: true, lock: t.mu.shard(string(dev.ID)), anchor: nanos(now)}
+		d = t.newDeviceState()
+		*d = deviceState{idx: int32(i), id: dev.ID, facts: dev, stale: true, lock: t.mu.shard(string(dev.ID)), anchor: nanos(now)}
 		t.devs[i] = d
 		t.byDev[dev.ID] = int32(i)
 		t.linkUser(d, dev.PrimaryUser)

@@ -3,6 +3,7 @@ package tenant
 import (
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/mdmkit/mdmkit/assign"
 	"github.com/mdmkit/mdmkit/license"
@@ -36,6 +37,10 @@ type Tenant struct {
 	epoch uint64 // bumped by every catalog change; written under mu
 
 	devs []*deviceState // by assign.DeviceIndex; nil when not managed
+	// slab is the unused rest of the last block of device states (see
+	// newDeviceState).
+	slab     []deviceState
+	slabSize int // the size of the last block
 	// byDev finds a managed device's index without the resolver's lock: the
 	// check-in's one map lookup, read under a shard of mu (the resolver's own
 	// map sits behind one RWMutex that every check-in would write).
@@ -271,4 +276,26 @@ func (t *Tenant) devicesOf(u mdm.UserID) []*deviceState {
 		}
 	}
 	return out
+}
+
+// Device states are allocated in blocks that double from 16 up to
+// maxDeviceSlab states (about 10 MiB), each advised onto huge pages: a large
+// fleet's states then sit on a few hundred 2 MiB pages rather than scattered
+// 4 KiB ones, and a check-in's first touch of its device misses the cache but
+// not the TLB. A small tenant allocates small blocks. States of removed
+// devices are not reused; their block is freed with the last state in it.
+const maxDeviceSlab = 32768
+
+// newDeviceState returns a zero device state from the current block, starting
+// a new block when it is used up. Called with t.mu held.
+func (t *Tenant) newDeviceState() *deviceState {
+	if len(t.slab) == 0 {
+		n := min(max(16, 2*t.slabSize), maxDeviceSlab)
+		t.slabSize = n
+		t.slab = make([]deviceState, n)
+		adviseHugePages(unsafe.Pointer(&t.slab[0]), uintptr(n)*unsafe.Sizeof(t.slab[0]))
+	}
+	d := &t.slab[0]
+	t.slab = t.slab[1:]
+	return d
 }
