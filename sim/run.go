@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/mdmkit/mdmkit/device"
+	"github.com/mdmkit/mdmkit/internal/hugepage"
 	"github.com/mdmkit/mdmkit/mdm"
 	"github.com/mdmkit/mdmkit/sim/eventq"
 	"github.com/mdmkit/mdmkit/tenant"
@@ -224,7 +225,7 @@ func newSim(sc *Scenario, opts Options) (*sim, error) {
 	}
 	s.dev = make([]simDevice, s.nDev)
 	if len(s.dev) > 0 {
-		adviseHugePages(unsafe.Pointer(&s.dev[0]), uintptr(len(s.dev))*unsafe.Sizeof(s.dev[0]))
+		hugepage.Advise(unsafe.Pointer(&s.dev[0]), uintptr(len(s.dev))*unsafe.Sizeof(s.dev[0]))
 	}
 	for i := range s.dev {
 		sd := &s.dev[i]

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/mdmkit/mdmkit/assign"
+	"github.com/mdmkit/mdmkit/internal/hugepage"
 	"github.com/mdmkit/mdmkit/license"
 	"github.com/mdmkit/mdmkit/mdm"
 )
@@ -293,7 +294,7 @@ func (t *Tenant) newDeviceState() *deviceState {
 		n := min(max(16, 2*t.slabSize), maxDeviceSlab)
 		t.slabSize = n
 		t.slab = make([]deviceState, n)
-		adviseHugePages(unsafe.Pointer(&t.slab[0]), uintptr(n)*unsafe.Sizeof(t.slab[0]))
+		hugepage.Advise(unsafe.Pointer(&t.slab[0]), uintptr(n)*unsafe.Sizeof(t.slab[0]))
 	}
 	d := &t.slab[0]
 	t.slab = t.slab[1:]
