@@ -79,29 +79,29 @@ func (r *Resolver) PutDevice(d mdm.Device) (Affected, error) {
 			return Affected{}, err
 		}
 	}
-	if d.Enrollment > mdm.AppProtectionOnly {
+	if !d.Enrollment.Valid() {
 		return Affected{}, verr("enrollment", d.Enrollment.String(), "D4", mdm.ErrUnknownEnum,
 			"is not an enrollment", "use EnrolledMDM or AppProtectionOnly")
 	}
-	if d.AndroidMode > mdm.AndroidModeDedicated {
+	if !d.AndroidMode.Valid() {
 		return Affected{}, verr("androidMode", d.AndroidMode.String(), "A4", mdm.ErrUnknownEnum,
 			"is not an Android Enterprise mode", "use one of the AndroidMode constants")
 	}
 	// The other facts of D5 are enums too: a value outside them would match no
 	// app's platform or requirement and fail later, quietly.
-	if d.Platform > mdm.PlatformWindows {
+	if !d.Platform.Valid() {
 		return Affected{}, verr("platform", d.Platform.String(), "D5", mdm.ErrUnknownEnum,
 			"is not a platform", "use one of the Platform constants")
 	}
-	if d.Ownership > mdm.OwnershipPersonal {
+	if !d.Ownership.Valid() {
 		return Affected{}, verr("ownership", d.Ownership.String(), "D5", mdm.ErrUnknownEnum,
 			"is not an ownership", "use OwnershipUnknown, OwnershipCorporate or OwnershipPersonal")
 	}
-	if d.JoinType > mdm.JoinWorkplace {
+	if !d.JoinType.Valid() {
 		return Affected{}, verr("joinType", d.JoinType.String(), "D5", mdm.ErrUnknownEnum,
 			"is not a join type", "use one of the JoinType constants")
 	}
-	if d.Architecture > mdm.ArchARM64 {
+	if !d.Architecture.Valid() {
 		return Affected{}, verr("architecture", d.Architecture.String(), "D5", mdm.ErrUnknownEnum,
 			"is not a processor architecture", "use one of the Architecture constants")
 	}

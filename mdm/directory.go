@@ -22,6 +22,10 @@ const (
 
 var ownershipNames = [...]string{OwnershipUnknown: "unknown", OwnershipCorporate: "company", OwnershipPersonal: "personal"}
 
+// Valid reports whether the value is an ownership this package knows (the
+// zero value included).
+func (o Ownership) Valid() bool { return int(o) < len(ownershipNames) }
+
 func (o Ownership) String() string { return enumString(ownershipNames[:], int(o), "Ownership") }
 
 // MarshalText encodes the ownership by its Graph name.
@@ -51,6 +55,10 @@ const (
 
 var joinTypeNames = [...]string{JoinNone: "none", JoinAD: "adDomain", JoinEntra: "entra", JoinHybrid: "hybrid", JoinWorkplace: "workplace"}
 
+// Valid reports whether the value is a join type this package knows (the
+// zero value included).
+func (j JoinType) Valid() bool { return int(j) < len(joinTypeNames) }
+
 func (j JoinType) String() string { return enumString(joinTypeNames[:], int(j), "JoinType") }
 
 // MarshalText encodes the join type by name.
@@ -79,6 +87,10 @@ const (
 )
 
 var enrollmentNames = [...]string{EnrolledMDM: "mdm", AppProtectionOnly: "appProtectionOnly"}
+
+// Valid reports whether the value is an enrollment this package knows (the
+// zero value included).
+func (e Enrollment) Valid() bool { return int(e) < len(enrollmentNames) }
 
 func (e Enrollment) String() string { return enumString(enrollmentNames[:], int(e), "Enrollment") }
 
@@ -116,6 +128,10 @@ var androidModeNames = [...]string{
 	AndroidModeFullyManaged:               "fullyManaged",
 	AndroidModeDedicated:                  "dedicated",
 }
+
+// Valid reports whether the value is an Android Enterprise mode this package
+// knows (the zero value included).
+func (m AndroidEnterpriseMode) Valid() bool { return int(m) < len(androidModeNames) }
 
 func (m AndroidEnterpriseMode) String() string {
 	return enumString(androidModeNames[:], int(m), "AndroidEnterpriseMode")

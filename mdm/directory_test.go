@@ -125,3 +125,24 @@ func TestCheckInCadence(t *testing.T) {
 		t.Error("macOS must follow the Apple cadence and Android the other one")
 	}
 }
+
+// D5: each enum of a device's facts knows its own range: its last constant is
+// valid, the next value is not (assign refuses it on PutDevice).
+func TestDeviceEnums_Valid(t *testing.T) {
+	cases := []struct {
+		name        string
+		last, after bool
+	}{
+		{"Platform", PlatformWindows.Valid(), (PlatformWindows + 1).Valid()},
+		{"Architecture", ArchARM64.Valid(), (ArchARM64 + 1).Valid()},
+		{"Ownership", OwnershipPersonal.Valid(), (OwnershipPersonal + 1).Valid()},
+		{"JoinType", JoinWorkplace.Valid(), (JoinWorkplace + 1).Valid()},
+		{"Enrollment", AppProtectionOnly.Valid(), (AppProtectionOnly + 1).Valid()},
+		{"AndroidEnterpriseMode", AndroidModeDedicated.Valid(), (AndroidModeDedicated + 1).Valid()},
+	}
+	for _, c := range cases {
+		if !c.last || c.after {
+			t.Errorf("%s: last constant valid %v, the next value valid %v", c.name, c.last, c.after)
+		}
+	}
+}

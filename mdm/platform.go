@@ -24,6 +24,10 @@ var platformNames = [...]string{
 	PlatformWindows:           "windows",
 }
 
+// Valid reports whether the value is a platform this package knows (the
+// zero value included).
+func (p Platform) Valid() bool { return int(p) < len(platformNames) }
+
 // Platforms lists every known platform in a stable order.
 func Platforms() []Platform {
 	return []Platform{PlatformAndroid, PlatformAndroidEnterprise, PlatformIOS, PlatformMacOS, PlatformWindows}
@@ -92,6 +96,10 @@ const (
 )
 
 var archNames = [...]string{ArchUnknown: "", ArchX86: "x86", ArchX64: "x64", ArchARM: "arm", ArchARM64: "arm64"}
+
+// Valid reports whether the value is a processor architecture this package knows (the
+// zero value included).
+func (a Architecture) Valid() bool { return int(a) < len(archNames) }
 
 func (a Architecture) String() string { return enumString(archNames[:], int(a), "Architecture") }
 

@@ -313,7 +313,7 @@ func (v *validator) fleet() {
 		if p.Profile != "" && !v.profiles[p.Profile] {
 			v.bad(f+".profile", p.Profile, "is not a profile of behavior.profiles", "define the profile, or correct its name")
 		}
-		if p.Ownership > mdm.OwnershipPersonal {
+		if !p.Ownership.Valid() {
 			v.bad(f+".ownership", p.Ownership.String(), "is not an ownership", "use company or personal")
 		}
 		if p.JoinType != mdm.JoinNone && p.Platform != mdm.PlatformWindows {
