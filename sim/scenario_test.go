@@ -102,6 +102,9 @@ func TestDecodeScenario_fieldErrors(t *testing.T) {
 		{"store token", `"token": "vpp-main", "licenses": 50`, `"token": "vpp-other", "licenses": 50`, "apps[1].store.token", nil},
 		{"licenses", `"licenses": 50`, `"licenses": -50`, "apps[1].store.licenses", nil},
 		{"licensing on VPP", `"licenses": 50}`, `"licenses": 50, "licensing": "online"}`, "apps[1].store.licensing", nil},
+		// L1: an Apple token lives a year; the tenant refuses a later expDate
+		{"token lives over a year", `{"id": "vpp-main", "location": "Contoso"}`,
+			`{"id": "vpp-main", "location": "Contoso", "expiresAfter": "400d"}`, "stores.vpp[0].expiresAfter", nil},
 		{"token id twice", `"stores": {"vpp": [{"id": "vpp-main", "location": "Contoso"}]}`,
 			`"stores": {"vpp": [{"id": "vpp-main", "location": "Contoso"}], "storeForBusiness": [{"id": "vpp-main"}]}`, "stores.storeForBusiness[0].id", nil},
 		{"assignment app", `"app": "vpn", "intent": "required"`, `"app": "vnp", "intent": "required"`, "assignments[0].app", nil},

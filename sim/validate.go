@@ -251,7 +251,7 @@ func (v *validator) stores() {
 		if t.ExpiresAfter < 0 {
 			v.bad(f+".expiresAfter", t.ExpiresAfter.String(), "is negative", `give a span from the start, e.g. "365d"`)
 		}
-		if life := mdm.DefaultPolicy().TokenLifetime; dur(t.ExpiresAfter) > life {
+		if dur(t.ExpiresAfter) > mdm.DefaultPolicy().TokenLifetime {
 			v.bad(f+".expiresAfter", t.ExpiresAfter.String(), "is longer than an Apple token lives (365d, L1)",
 				`give a span of at most "365d"`)
 		}
