@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/mdmkit/mdmkit/license"
 	"github.com/mdmkit/mdmkit/mdm"
 )
 
@@ -74,9 +75,48 @@ type deviceState struct {
 	dls    []appTime
 	pushSt pushState // guarded by the push shard's mutex
 	facts  mdm.Device
+	// lics are the device's places in the pools of the apps it asked licenses
+	// of (nil until the first grant), so that a check-in's grant or reclaim
+	// skips the pool's holder lookup.
+	lics *[]licRef
 	// pad makes the state a multiple of 64 bytes (TestDeviceStateLayout says
 	// by how much when a field changes).
-	_ [16]byte
+	_ [8]byte
+}
+
+// licRef is a device's place (license.Ref) in the pool of catalog app app. A
+// Ref is only a hint: the pool checks it names the request's holder, and one
+// gone stale (the holder forgotten, the pool replaced, the app's index reused,
+// a device license turned user license) is replaced by a lookup.
+type licRef struct {
+	app int32
+	ref license.Ref
+}
+
+// licRef returns the device's Ref in the pool of app, zero if none is known.
+func (d *deviceState) licRef(app int32) license.Ref {
+	if d.lics != nil {
+		for _, l := range *d.lics {
+			if l.app == app {
+				return l.ref
+			}
+		}
+	}
+	return license.Ref{}
+}
+
+// setLicRef remembers the device's Ref in the pool of app.
+func (d *deviceState) setLicRef(app int32, ref license.Ref) {
+	if d.lics == nil {
+		d.lics = new([]licRef)
+	}
+	for i := range *d.lics {
+		if (*d.lics)[i].app == app {
+			(*d.lics)[i].ref = ref
+			return
+		}
+	}
+	*d.lics = append(*d.lics, licRef{app: app, ref: ref})
 }
 
 const (

@@ -1,0 +1,86 @@
+package tenant
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mdmkit/mdmkit/license"
+	"github.com/mdmkit/mdmkit/mdm"
+)
+
+// L5, L19: a check-in grants and reclaims through the device's license.Ref in
+// the pool, remembered from its first grant. A Ref is only a hint: one that
+// names another holder (here, another device's) is refused by the pool, and the
+// grant falls back to the lookup and remembers the right Ref.
+func TestTenant_LicenseRefs(t *testing.T) {
+	ten, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	must := func(_ Change, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := mdm.App{ID: "vpp", DisplayName: "v", Type: mdm.AppTypeIOSVPP, Version: "1",
+		Origin: mdm.StoreOrigin{Store: mdm.StoreAppleVPP, Token: "tok", ProductID: "1"}}
+	must(ten.AddToken(now, "tok"))
+	if err := ten.UpsertSyncedApp(now, app); err != nil {
+		t.Fatal(err)
+	}
+	if err := ten.SetPoolCounts(now, &app, 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []mdm.DeviceID{"ipad-a", "ipad-b"} {
+		must(ten.EnrollDevice(now, mdm.Device{ID: d, Platform: mdm.PlatformIOS, OSVersion: "17.4"}))
+	}
+	must(ten.PutGroup(now, mdm.Group{ID: "g", Kind: mdm.DeviceMembers, Devices: []mdm.DeviceID{"ipad-a", "ipad-b"}}))
+	must(ten.Assign(now, mdm.Assignment{ID: "a", App: "vpp", Intent: mdm.Required, Target: mdm.GroupTarget("g"),
+		Settings: mdm.AssignmentSettings{LicenseType: mdm.LicenseDevice}}))
+	e, _ := ten.cat.lookup("vpp")
+	refOf := func(id mdm.DeviceID) license.Ref { return ten.device(id).licRef(e.idx) }
+	var out CheckInResult
+	checkIn := func(d mdm.DeviceID, r *mdm.Report) {
+		t.Helper()
+		if err := ten.CheckIn(now, r, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	checkIn("ipad-b", &mdm.Report{Device: "ipad-b"})
+	rb := refOf("ipad-b")
+	if rb.IsZero() || len(out.Commands) != 1 {
+		t.Fatalf("ipad-b: ref %v, commands %v; want a Ref and an install", rb, out.Commands)
+	}
+	// ipad-a is given ipad-b's Ref: the pool refuses it, the grant looks
+	// ipad-a up instead, and ipad-a keeps its own Ref from then on.
+	ten.device("ipad-a").setLicRef(e.idx, rb)
+	checkIn("ipad-a", &mdm.Report{Device: "ipad-a"})
+	ra := refOf("ipad-a")
+	if len(out.Commands) != 1 || ra.IsZero() || ra == rb {
+		t.Fatalf("ipad-a: ref %v (ipad-b's %v), commands %v; want its own Ref and an install", ra, rb, out.Commands)
+	}
+	if st, _ := ten.AppStatus("vpp"); st.Licenses.Assigned != 2 {
+		t.Fatalf("%d licenses assigned, want 2 (one per device)", st.Licenses.Assigned)
+	}
+	// The uninstall reclaims through the Ref: ipad-a's license, not ipad-b's.
+	must(ten.Unassign(now, "a"))
+	must(ten.Assign(now, mdm.Assignment{ID: "u", App: "vpp", Intent: mdm.Uninstall, Target: mdm.GroupTarget("g"),
+		Settings: mdm.AssignmentSettings{LicenseType: mdm.LicenseDevice}}))
+	now = now.Add(time.Minute)
+	checkIn("ipad-a", &mdm.Report{Device: "ipad-a", Inventory: []mdm.InstalledApp{{App: "vpp", Version: "1"}}})
+	if len(out.Commands) != 1 || out.Commands[0].Kind != mdm.CommandUninstall {
+		t.Fatalf("ipad-a: commands %v, want an uninstall", out.Commands)
+	}
+	pool := ten.poolOf(e)
+	for _, c := range []struct {
+		d    mdm.DeviceID
+		held bool
+	}{{"ipad-a", false}, {"ipad-b", true}} {
+		if got, err := pool.Holds(license.Request{Device: c.d}); err != nil || got != c.held {
+			t.Errorf("%s holds a license: %v (%v), want %v", c.d, got, err, c.held)
+		}
+	}
+}
