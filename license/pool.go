@@ -104,6 +104,24 @@ func (p *Pool) Key() PoolKey { return p.key }
 // Kind returns the pool's kind.
 func (p *Pool) Kind() Kind { return p.kind }
 
+// Waits reports whether asking again for the holder of ref would be refused
+// for want of a license and change nothing: the holder waits for a license
+// (L5), has not been told one is free (a told waiter is pushed to ask, and
+// asking puts it back among the untold), no license is free, and the token can
+// assign licenses. A caller with a refused holder on a hot path may skip
+// asking while it holds (the tenant does not evaluate a waiting device at each
+// check-in). False for a stale ref or a deleted pool.
+func (p *Pool) Waits(ref Ref) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := ref.i - 1
+	if p.deleted || i < 0 || int(i) >= len(p.recs) || p.recs[i].gen != ref.gen {
+		return false
+	}
+	h := &p.recs[i]
+	return h.waiting && !h.woken && !h.held && p.assigned >= p.total && p.tok.state().CanAssignLicenses()
+}
+
 // Stats returns the pool's counts.
 func (p *Pool) Stats() (Stats, error) {
 	p.mu.Lock()

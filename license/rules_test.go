@@ -201,6 +201,63 @@ func TestRules_L5_Oversubscription(t *testing.T) {
 	wantStats(t, stats(t, ps, appKey), license.Stats{Total: 5, Assigned: 2, Available: 3, Waiting: 1})
 }
 
+// L5: Waits says when asking again for a refused holder would be refused again
+// and change nothing: while no license is free, the holder has not been told
+// of one, and the token can assign. Each step below changes one of those.
+func TestRules_L5_Waits(t *testing.T) {
+	ps := newPools(t, nil)
+	setCounts(t, ps, appKey, license.VPPApp, 1)
+	p, _ := ps.Pool(appKey)
+	wantOutcome(t, grant(t, ps, appKey, dev("d1")), license.Granted)
+	held := grant(t, ps, appKey, dev("d1")).Ref
+	w := grant(t, ps, appKey, dev("d2"))
+	check := func(step string, want bool) {
+		t.Helper()
+		if got := p.Waits(w.Ref); got != want {
+			t.Fatalf("%s: Waits = %v, want %v", step, got, want)
+		}
+	}
+	check("refused, nothing free", true)
+	if p.Waits(held) {
+		t.Fatal("a holder of a license waits")
+	}
+	grant(t, ps, appKey, dev("d2"))
+	check("asked again", true)
+	// a license frees: d2 is told (woken) and must ask
+	if r := reclaim(t, ps, appKey, dev("d1"), license.Uninstall); r.Wake.ID != "d2" {
+		t.Fatalf("wake %v", r.Wake)
+	}
+	check("a license free, d2 told", false)
+	wantOutcome(t, grant(t, ps, appKey, dev("d3")), license.Granted) // first come, first served
+	check("told, the license taken by another", false)
+	grant(t, ps, appKey, dev("d2")) // refused again: back among the untold
+	check("refused again", true)
+	// the token cannot assign: a grant would be refused for another reason
+	if err := ps.SetTokenState("tok-1", mdm.TokenExpired); err != nil {
+		t.Fatal(err)
+	}
+	check("token expired", false)
+	if err := ps.SetTokenState("tok-1", mdm.TokenValid); err != nil {
+		t.Fatal(err)
+	}
+	check("token valid again", true)
+	// bought licenses wake d2
+	setCounts(t, ps, appKey, license.VPPApp, 2)
+	check("a license bought", false)
+	wantOutcome(t, grant(t, ps, appKey, dev("d2")), license.Granted)
+	check("granted", false)
+	// a stale Ref and a deleted pool wait for nothing
+	if p.Waits(license.Ref{}) {
+		t.Fatal("the zero Ref waits")
+	}
+	w = grant(t, ps, appKey, dev("d4"))
+	check("d4 refused", true)
+	if _, err := ps.DeleteToken(t0, "tok-1"); err != nil {
+		t.Fatal(err)
+	}
+	check("pool deleted", false)
+}
+
 // L6: an available app consumes a license only when the install starts:
 // checking an assignment's demand consumes nothing; Grant does.
 func TestRules_L6_LicenseAtInstall(t *testing.T) {

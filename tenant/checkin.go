@@ -116,9 +116,10 @@ func (t *Tenant) checkIn(d *deviceState, now time.Time, r *mdm.Report, out *Chec
 	defer d.mu.Unlock()
 	// Steady state: nothing learned, nothing due. The inventory check walks
 	// the inventory against the fingerprint once, comparing strings that are
-	// usually the same pointers (the catalog's ids and versions).
-	if !d.stale && d.epoch == t.epoch && n < d.nextEval && len(r.Results) == 0 && len(r.Requests) == 0 &&
-		d.inventoryUnchanged(t.cat, r.Inventory) {
+	// usually the same pointers (the catalog's ids and versions). A device
+	// waiting for a license is steady while its pools still have none for it.
+	if !d.stale && d.epoch == t.epoch && (n < d.nextEval || d.waitsHold(n, t.expiry)) &&
+		len(r.Results) == 0 && len(r.Requests) == 0 && d.inventoryUnchanged(t.cat, r.Inventory) {
 		d.lastIn = n
 		if d.push.Load() != 0 {
 			t.push.answered(d, d.wake)
@@ -161,7 +162,7 @@ func (t *Tenant) fullCheckIn(d *deviceState, n int64, now time.Time, r *mdm.Repo
 		targetPool.Put(buf)
 	}
 	d.epoch = t.epoch
-	d.nextEval = e.nextEval
+	d.setWaits(fx.waits[:fx.nWaits], n, e.nextEval)
 	wake := e.wake
 	if wake == never {
 		wake = 0

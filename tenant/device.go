@@ -75,28 +75,51 @@ type deviceState struct {
 	dls    []appTime
 	pushSt pushState // guarded by the push shard's mutex
 	facts  mdm.Device
-	// lics are the device's places in the pools of the apps it asked licenses
-	// of (nil until the first grant), so that a check-in's grant or reclaim
-	// skips the pool's holder lookup.
-	lics *[]licRef
+	// lic is what the device's license requests left (nil until the first):
+	// its places in the pools and the pools it waits on.
+	lic *licState
 	// pad makes the state a multiple of 64 bytes (TestDeviceStateLayout says
 	// by how much when a field changes).
 	_ [8]byte
 }
 
-// licRef is a device's place (license.Ref) in the pool of catalog app app. A
+// licState is what a device's license requests leave behind.
+//
+// refs are its places (license.Ref) in the pools of the apps it asked licenses
+// of, so that a check-in's grant or reclaim skips the pool's holder lookup. A
 // Ref is only a hint: the pool checks it names the request's holder, and one
 // gone stale (the holder forgotten, the pool replaced, the app's index reused,
 // a device license turned user license) is replaced by a lookup.
+//
+// waits are the pools that refused it a license at its last full evaluation,
+// each with its Ref there. While every one of them still Waits, asking again
+// would be refused again and change nothing, so a check-in that brings
+// nothing new skips the evaluation (L5: a waiter asks at every check-in, and
+// gets a license at the first one after a license frees). mark is
+// the deviceState.nextEval the waits stand in for (an admin's forced
+// evaluation resets nextEval, and so ends them) and until is when the device's
+// own timers want an evaluation anyway.
+type licState struct {
+	refs  []licRef
+	waits []poolWait
+	mark  int64
+	until int64
+}
+
 type licRef struct {
-	app int32
+	app int32 // catalog index
+	ref license.Ref
+}
+
+type poolWait struct {
+	p   *license.Pool
 	ref license.Ref
 }
 
 // licRef returns the device's Ref in the pool of app, zero if none is known.
 func (d *deviceState) licRef(app int32) license.Ref {
-	if d.lics != nil {
-		for _, l := range *d.lics {
+	if d.lic != nil {
+		for _, l := range d.lic.refs {
 			if l.app == app {
 				return l.ref
 			}
@@ -107,16 +130,52 @@ func (d *deviceState) licRef(app int32) license.Ref {
 
 // setLicRef remembers the device's Ref in the pool of app.
 func (d *deviceState) setLicRef(app int32, ref license.Ref) {
-	if d.lics == nil {
-		d.lics = new([]licRef)
+	if d.lic == nil {
+		d.lic = new(licState)
 	}
-	for i := range *d.lics {
-		if (*d.lics)[i].app == app {
-			(*d.lics)[i].ref = ref
+	for i := range d.lic.refs {
+		if d.lic.refs[i].app == app {
+			d.lic.refs[i].ref = ref
 			return
 		}
 	}
-	*d.lics = append(*d.lics, licRef{app: app, ref: ref})
+	d.lic.refs = append(d.lic.refs, licRef{app: app, ref: ref})
+}
+
+// setWaits records the pools an evaluation at now was refused by (none: the
+// device waits for nothing) and sets nextEval: nextEval is the evaluation's
+// own, or, while it waits, a mark that sends every check-in to waitsHold.
+func (d *deviceState) setWaits(ws []poolWait, now, nextEval int64) {
+	if len(ws) == 0 {
+		if d.lic != nil {
+			d.lic.waits = d.lic.waits[:0]
+		}
+		d.nextEval = nextEval
+		return
+	}
+	if d.lic == nil {
+		d.lic = new(licState)
+	}
+	d.lic.waits = append(d.lic.waits[:0], ws...)
+	d.lic.mark, d.lic.until = now, nextEval
+	d.nextEval = now
+}
+
+// waitsHold reports whether a check-in at n may skip the evaluation that
+// nextEval asks for because all it waits for is licenses that its pools still
+// do not have for it (setWaits), and no timer of its own nor a token's expiry
+// (the tenant's earliest, expiry) is due.
+func (d *deviceState) waitsHold(n, expiry int64) bool {
+	l := d.lic
+	if l == nil || len(l.waits) == 0 || d.nextEval != l.mark || n >= l.until || n >= expiry {
+		return false
+	}
+	for _, w := range l.waits {
+		if !w.p.Waits(w.ref) {
+			return false
+		}
+	}
+	return true
 }
 
 const (

@@ -19,8 +19,11 @@ type effects interface {
 	newCommandID() mdm.CommandID
 	// grant asks the app's pool for a license for this device (or its user)
 	// and returns DetailNone when it was granted or already held, else the
-	// detail to report (license unavailable L5, token not valid L3).
-	grant(d *deviceState, e *appEntry, r *record) mdm.InstallDetail
+	// detail to report (license unavailable L5, token not valid L3) and
+	// whether the refusal is watched: the pool is remembered, and the device
+	// evaluated again when it moves (deviceState.setWaits), not at every
+	// check-in.
+	grant(d *deviceState, e *appEntry, r *record) (mdm.InstallDetail, bool)
 	// reclaim takes the license of (device, app) back for a reason (L7); it
 	// reports whether the license left the holder (a book never does, L8).
 	reclaim(d *deviceState, e *appEntry, r *record, why reclaimReason) bool
@@ -589,11 +592,12 @@ func (e *engine) actInstall(r *record, v via) {
 	}
 	// L5, L6, L14: a store app takes a license when the install is sent.
 	if ent.hasPool && !r.has(fLicensed) {
-		if det := e.fx.grant(e.d, ent, r); det != mdm.DetailNone {
+		if det, watched := e.fx.grant(e.d, ent, r); det != mdm.DetailNone {
 			e.setState(r, mdm.StateFailed, det)
-			if det != mdm.DetailUserNotLoggedIntoAppStore && det != mdm.DetailNoPrimaryUser {
+			if !watched && det != mdm.DetailUserNotLoggedIntoAppStore && det != mdm.DetailNoPrimaryUser {
 				// waiting: it gets a license at an evaluation after one
-				// frees (L5), or when the token can grant again (L1, L3)
+				// frees (L5), or when the token can grant again (L1, L3);
+				// a watched refusal asks again once its pool moved
 				e.evalAt(e.now)
 			}
 			// L4: an Apple account for the user (PutUser), a primary user for

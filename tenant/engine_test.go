@@ -27,16 +27,16 @@ func newFakeFx() *fakeFx {
 
 func (f *fakeFx) newCommandID() mdm.CommandID { f.next++; return f.next }
 
-func (f *fakeFx) grant(d *deviceState, e *appEntry, r *record) mdm.InstallDetail {
+func (f *fakeFx) grant(d *deviceState, e *appEntry, r *record) (mdm.InstallDetail, bool) {
 	if f.held[e.idx] {
-		return mdm.DetailNone
+		return mdm.DetailNone, false
 	}
 	if f.available[e.idx] <= 0 {
-		return mdm.DetailLicenseUnavailable
+		return mdm.DetailLicenseUnavailable, false // not watched: asked at every evaluation
 	}
 	f.available[e.idx]--
 	f.held[e.idx] = true
-	return mdm.DetailNone
+	return mdm.DetailNone, false
 }
 
 func (f *fakeFx) reclaim(d *deviceState, e *appEntry, r *record, why reclaimReason) bool {

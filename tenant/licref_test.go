@@ -84,3 +84,71 @@ func TestTenant_LicenseRefs(t *testing.T) {
 		}
 	}
 }
+
+// L5: a device refused a license asks again at every check-in, in effect: its
+// check-ins skip the evaluation only while its pool still has no license for
+// it (license.Pool.Waits); the first check-in after one frees gets it, and an
+// admin's forced evaluation is not skipped.
+func TestTenant_LicenseWaitSkipsEvaluation(t *testing.T) {
+	ten, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	must := func(_ Change, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := mdm.App{ID: "vpp", DisplayName: "v", Type: mdm.AppTypeIOSVPP, Version: "1",
+		Origin: mdm.StoreOrigin{Store: mdm.StoreAppleVPP, Token: "tok", ProductID: "1"}}
+	must(ten.AddToken(now, "tok"))
+	if err := ten.UpsertSyncedApp(now, app); err != nil {
+		t.Fatal(err)
+	}
+	if err := ten.SetPoolCounts(now, &app, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []mdm.DeviceID{"ipad-a", "ipad-b"} {
+		must(ten.EnrollDevice(now, mdm.Device{ID: d, Platform: mdm.PlatformIOS, OSVersion: "17.4"}))
+	}
+	must(ten.PutGroup(now, mdm.Group{ID: "g", Kind: mdm.DeviceMembers, Devices: []mdm.DeviceID{"ipad-a", "ipad-b"}}))
+	must(ten.Assign(now, mdm.Assignment{ID: "a", App: "vpp", Intent: mdm.Required, Target: mdm.GroupTarget("g"),
+		Settings: mdm.AssignmentSettings{LicenseType: mdm.LicenseDevice}}))
+	var out CheckInResult
+	checkIn := func(d mdm.DeviceID, commands int) {
+		t.Helper()
+		now = now.Add(time.Hour)
+		if err := ten.CheckIn(now, &mdm.Report{Device: d}, &out); err != nil || len(out.Commands) != commands {
+			t.Fatalf("%s: commands %v, err %v; want %d", d, out.Commands, err, commands)
+		}
+	}
+	b := ten.device("ipad-b")
+	evaluatedAt := func() int64 { return b.lic.mark }
+
+	checkIn("ipad-a", 1)
+	checkIn("ipad-b", 0) // refused: waits
+	if b.lic == nil || len(b.lic.waits) != 1 {
+		t.Fatalf("ipad-b waits on %v, want its pool", b.lic)
+	}
+	first := evaluatedAt()
+	checkIn("ipad-b", 0)
+	if evaluatedAt() != first {
+		t.Fatal("a check-in while nothing is free evaluated the device")
+	}
+	// An admin's reevaluation is not skipped.
+	must(ten.DeviceAction(now, ActionRequest{Device: "ipad-b", App: "vpp", Action: ActionReevaluate, Online: true}))
+	checkIn("ipad-b", 0)
+	if second := evaluatedAt(); second == first {
+		t.Fatal("a forced evaluation was skipped")
+	}
+	// A license bought: the next check-in evaluates and gets it.
+	if err := ten.SetPoolCounts(now, &app, 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	checkIn("ipad-b", 1)
+	if len(b.lic.waits) != 0 {
+		t.Fatalf("ipad-b granted still waits on %v", b.lic.waits)
+	}
+}

@@ -165,6 +165,10 @@ type tenantFx struct {
 	now time.Time
 	// wake collects license waiters to push after the check-in (L5).
 	wake []license.Holder
+	// waits are the pools that refused this device a license, with its Ref
+	// there (deviceState.setWaits); at most len(waits).
+	waits  [4]poolWait
+	nWaits int
 }
 
 func (f *tenantFx) newCommandID() mdm.CommandID { return mdm.CommandID(f.t.ids.Add(1)) }
@@ -189,38 +193,43 @@ func (f *tenantFx) request(d *deviceState, r *record) license.Request {
 	return q
 }
 
-func (f *tenantFx) grant(d *deviceState, e *appEntry, r *record) mdm.InstallDetail {
+func (f *tenantFx) grant(d *deviceState, e *appEntry, r *record) (mdm.InstallDetail, bool) {
 	p := f.t.poolOf(e)
 	if p == nil {
 		// no counts from the store yet: nothing to grant from (L5)
-		return mdm.DetailLicenseUnavailable
+		return mdm.DetailLicenseUnavailable, false
 	}
 	q := f.request(d, r)
 	if q.License == mdm.LicenseUser || p.Kind() == license.VPPBook || p.Kind() == license.StoreOnline {
 		if q.User == "" {
-			return mdm.DetailNoPrimaryUser // a user license needs a user (L4, L13)
+			return mdm.DetailNoPrimaryUser, false // a user license needs a user (L4, L13)
 		}
 		if p.Kind().IsVPP() {
 			if u := f.t.users[q.User]; u == nil || !u.user.HasAppleAccount {
-				return mdm.DetailUserNotLoggedIntoAppStore // L4: user licensing needs the Apple account
+				return mdm.DetailUserNotLoggedIntoAppStore, false // L4: user licensing needs the Apple account
 			}
 		}
 	}
 	if f.t.lapsed(e.pool.token, f.now.UnixNano()) {
-		return mdm.DetailTokenNotValid // L1: past its expDate
+		return mdm.DetailTokenNotValid, false // L1: past its expDate
 	}
 	res, err := f.grantRef(p, d, e.idx, q)
 	if err != nil {
-		return mdm.DetailLicenseUnavailable
+		return mdm.DetailLicenseUnavailable, false
 	}
 	switch res.Outcome {
 	case license.Granted, license.AlreadyHeld, license.Covered:
-		return mdm.DetailNone
+		return mdm.DetailNone, false
+	}
+	watched := f.nWaits < len(f.waits) && res.Refusal != license.TokenNotUsable
+	if watched {
+		f.waits[f.nWaits] = poolWait{p: p, ref: res.Ref}
+		f.nWaits++
 	}
 	if res.Refusal == license.TokenNotUsable {
-		return mdm.DetailTokenNotValid
+		return mdm.DetailTokenNotValid, watched
 	}
-	return mdm.DetailLicenseUnavailable
+	return mdm.DetailLicenseUnavailable, watched
 }
 
 func (f *tenantFx) reclaim(d *deviceState, e *appEntry, r *record, why reclaimReason) bool {
