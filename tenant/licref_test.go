@@ -8,11 +8,11 @@ import (
 	"github.com/mdmkit/mdmkit/mdm"
 )
 
-// L5, L19: a check-in grants and reclaims through the device's license.Ref in
-// the pool, remembered from its first grant. A Ref is only a hint: one that
-// names another holder (here, another device's) is refused by the pool, and the
-// grant falls back to the lookup and remembers the right Ref.
-func TestTenant_LicenseRefs(t *testing.T) {
+// vppPair returns a tenant with a VPP app whose pool has total licenses,
+// required on two iPads (ipad-a, ipad-b) with device licensing; the app, the
+// time and a check for admin calls.
+func vppPair(t *testing.T, total int) (*Tenant, mdm.App, time.Time, func(Change, error)) {
+	t.Helper()
 	ten, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +30,7 @@ func TestTenant_LicenseRefs(t *testing.T) {
 	if err := ten.UpsertSyncedApp(now, app); err != nil {
 		t.Fatal(err)
 	}
-	if err := ten.SetPoolCounts(now, &app, 2, 0); err != nil {
+	if err := ten.SetPoolCounts(now, &app, total, 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []mdm.DeviceID{"ipad-a", "ipad-b"} {
@@ -39,6 +39,15 @@ func TestTenant_LicenseRefs(t *testing.T) {
 	must(ten.PutGroup(now, mdm.Group{ID: "g", Kind: mdm.DeviceMembers, Devices: []mdm.DeviceID{"ipad-a", "ipad-b"}}))
 	must(ten.Assign(now, mdm.Assignment{ID: "a", App: "vpp", Intent: mdm.Required, Target: mdm.GroupTarget("g"),
 		Settings: mdm.AssignmentSettings{LicenseType: mdm.LicenseDevice}}))
+	return ten, app, now, must
+}
+
+// L5, L19: a check-in grants and reclaims through the device's license.Ref in
+// the pool, remembered from its first grant. A Ref is only a hint: one that
+// names another holder (here, another device's) is refused by the pool, and the
+// grant falls back to the lookup and remembers the right Ref.
+func TestTenant_LicenseRefs(t *testing.T) {
+	ten, _, now, must := vppPair(t, 2)
 	e, _ := ten.cat.lookup("vpp")
 	refOf := func(id mdm.DeviceID) license.Ref { return ten.device(id).licRef(e.idx) }
 	var out CheckInResult
@@ -90,32 +99,7 @@ func TestTenant_LicenseRefs(t *testing.T) {
 // it (license.Pool.Waits); the first check-in after one frees gets it, and an
 // admin's forced evaluation is not skipped.
 func TestTenant_LicenseWaitSkipsEvaluation(t *testing.T) {
-	ten, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
-	must := func(_ Change, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	app := mdm.App{ID: "vpp", DisplayName: "v", Type: mdm.AppTypeIOSVPP, Version: "1",
-		Origin: mdm.StoreOrigin{Store: mdm.StoreAppleVPP, Token: "tok", ProductID: "1"}}
-	must(ten.AddToken(now, "tok"))
-	if err := ten.UpsertSyncedApp(now, app); err != nil {
-		t.Fatal(err)
-	}
-	if err := ten.SetPoolCounts(now, &app, 1, 0); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []mdm.DeviceID{"ipad-a", "ipad-b"} {
-		must(ten.EnrollDevice(now, mdm.Device{ID: d, Platform: mdm.PlatformIOS, OSVersion: "17.4"}))
-	}
-	must(ten.PutGroup(now, mdm.Group{ID: "g", Kind: mdm.DeviceMembers, Devices: []mdm.DeviceID{"ipad-a", "ipad-b"}}))
-	must(ten.Assign(now, mdm.Assignment{ID: "a", App: "vpp", Intent: mdm.Required, Target: mdm.GroupTarget("g"),
-		Settings: mdm.AssignmentSettings{LicenseType: mdm.LicenseDevice}}))
+	ten, app, now, must := vppPair(t, 1)
 	var out CheckInResult
 	checkIn := func(d mdm.DeviceID, commands int) {
 		t.Helper()
