@@ -125,8 +125,8 @@ func (s *sim) changes(i int, cs []tenant.StateChange) {
 // requiredOn asks the tenant whether a required assignment reaches device i
 // for app (A6: required wins). It is called for the rarer status changes only.
 func (s *sim) requiredOn(i int, app mdm.AppID) bool {
-	x, err := s.ten.Explain(s.f.ids[i], app)
-	return err == nil && x.Reached && x.Effective.Intent&assign.IntentRequired != 0
+	in, err := s.ten.Intent(s.f.ids[i], app)
+	return err == nil && in&assign.IntentRequired != 0
 }
 
 // commands records the commands of a check-in of device i and checks them (T8,

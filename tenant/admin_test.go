@@ -110,6 +110,10 @@ func TestTenant_AdminRefusals(t *testing.T) {
 			_, err := ten.RemoveDevice(now, "nope")
 			return err
 		}, tenant.ErrUnknownDevice},
+		{"A6 intent on an unknown device", "A6", tenant.Config{}, func(ten *tenant.Tenant) error {
+			_, err := ten.Intent("nope", "parent")
+			return err
+		}, tenant.ErrUnknownDevice},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

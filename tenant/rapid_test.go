@@ -521,6 +521,22 @@ func (m *model) invariants(rt *rapid.T) {
 	if st.HasPool && st.Licenses.Assigned > st.Licenses.Total {
 		rt.Fatalf("L18: pool over-allocated: %+v", st.Licenses)
 	}
+	// A6: Intent is the intent Explain gives, 0 where nothing reaches.
+	for _, d := range m.devs {
+		for _, a := range m.apps {
+			x, err := m.t.Explain(d.id, a.ID)
+			must(rt, err)
+			in, err := m.t.Intent(d.id, a.ID)
+			must(rt, err)
+			want := x.Effective.Intent
+			if !x.Reached {
+				want = 0
+			}
+			if in != want {
+				rt.Fatalf("Intent(%s, %s) = %v, Explain says %v (reached %v)", d.id, a.ID, in, want, x.Reached)
+			}
+		}
+	}
 	// T1: the per-app counts are the devices' statuses, counted.
 	count := map[mdm.AppID]map[mdm.InstallState]int{}
 	for _, d := range m.devs {

@@ -140,6 +140,25 @@ func (t *Tenant) Explain(device mdm.DeviceID, app mdm.AppID) (*assign.Explanatio
 	return t.res.Explain(device, app)
 }
 
+// Intent returns the effective intent of an app on a device (A6) as Explain's
+// Effective has it, 0 when no assignment reaches the device, without building
+// the explanation: it reads the device's resolution, cached until a change
+// touches it, and allocates nothing.
+func (t *Tenant) Intent(device mdm.DeviceID, app mdm.AppID) (assign.Intent, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	d := t.device(device)
+	if d == nil {
+		return 0, unknownDevice("device", device)
+	}
+	res, err := t.res.ResolveDeviceIndex(assign.DeviceIndex(d.idx))
+	if err != nil {
+		return 0, err
+	}
+	eff, _ := res.Lookup(app)
+	return eff.Intent, nil
+}
+
 // Offered appends to dst the apps the company portal offers on a device now, by
 // app id (T7): apps available (or available without enrollment) to it, and
 // required apps whose deadline is still ahead (T14), whose requirements the
