@@ -131,6 +131,11 @@ func (t *Tenant) checkIn(d *deviceState, now time.Time, r *mdm.Report, out *Chec
 
 var targetPool = sync.Pool{New: func() any { s := make([]target, 0, 32); return &s }}
 
+// fxPool recycles the effects of full check-ins: the engine reaches them
+// through an interface, so one made on the stack would move to the heap at
+// every full check-in.
+var fxPool = sync.Pool{New: func() any { return new(tenantFx) }}
+
 // fullCheckIn is the slow path: validate, re-resolve when needed, and evaluate.
 func (t *Tenant) fullCheckIn(d *deviceState, n int64, now time.Time, r *mdm.Report, out *CheckInResult) error {
 	// The device id was found, so it is valid; the rest is checked cheaply, and
@@ -154,8 +159,9 @@ func (t *Tenant) fullCheckIn(d *deviceState, n int64, now time.Time, r *mdm.Repo
 			return err
 		}
 	}
-	fx := tenantFx{t: t, now: now}
-	e := engine{cat: t.cat, pol: &t.pol, fx: &fx, d: d, now: n, out: out, nextEval: never, wake: never}
+	fx := fxPool.Get().(*tenantFx)
+	*fx = tenantFx{t: t, now: now, wake: fx.wake[:0]}
+	e := engine{cat: t.cat, pol: &t.pol, fx: fx, d: d, now: n, out: out, nextEval: never, wake: never}
 	e.step(ts, fresh, r)
 	if buf != nil {
 		*buf = ts[:0]
@@ -172,6 +178,9 @@ func (t *Tenant) fullCheckIn(d *deviceState, n int64, now time.Time, r *mdm.Repo
 	if len(fx.wake) > 0 {
 		t.wakeHolders(n, fx.wake, nil)
 	}
+	clear(fx.wake)
+	*fx = tenantFx{wake: fx.wake[:0]} // keep nothing alive
+	fxPool.Put(fx)
 	return nil
 }
 
