@@ -1,8 +1,7 @@
 package tenant
 
 import (
-	"container/heap"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/mdmkit/mdmkit/mdm"
@@ -43,22 +42,54 @@ type pushEntry struct {
 	gen uint32
 }
 
+// pushHeap is a binary min-heap of entries by (at, dev). It is typed rather
+// than a container/heap.Interface: Pop through the interface boxes each entry
+// it returns, an allocation per push handed out.
 type pushHeap []pushEntry
 
-func (h pushHeap) Len() int { return len(h) }
-func (h pushHeap) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
+func (a pushEntry) before(b pushEntry) bool {
+	if a.at != b.at {
+		return a.at < b.at
 	}
-	return h[i].dev < h[j].dev
+	return a.dev < b.dev
 }
-func (h pushHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *pushHeap) Push(x any)   { *h = append(*h, x.(pushEntry)) }
-func (h *pushHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+func (h *pushHeap) push(e pushEntry) {
+	*h = append(*h, e)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		up := (i - 1) / 2
+		if !s[i].before(s[up]) {
+			break
+		}
+		s[i], s[up] = s[up], s[i]
+		i = up
+	}
+}
+
+// pop removes and returns the first entry; the heap must not be empty.
+func (h *pushHeap) pop() pushEntry {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s = s[:n]
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && s[r].before(s[c]) {
+			c = r
+		}
+		if !s[c].before(s[i]) {
+			break
+		}
+		s[i], s[c] = s[c], s[i]
+		i = c
+	}
+	*h = s
+	return top
 }
 
 type pushShard struct {
@@ -97,7 +128,7 @@ func (p *pusher) reschedule(s *pushShard, d *deviceState) {
 		ps.gen++
 		ps.at = t
 		if t != never {
-			heap.Push(&s.h, pushEntry{at: t, dev: d.idx, gen: ps.gen})
+			s.h.push(pushEntry{at: t, dev: d.idx, gen: ps.gen})
 		}
 	}
 	if ps.out || ps.wake != 0 {
@@ -158,16 +189,12 @@ func (p *pusher) forget(d *deviceState) {
 // due pops every firing at or before now and returns the devices to push, by
 // time then device index. devs maps an index to its state (nil once removed).
 func (p *pusher) due(now int64, devs []*deviceState, dst []mdm.DeviceID) []mdm.DeviceID {
-	type fired struct {
-		at  int64
-		dev int32
-	}
-	var all []fired
+	var all []pushEntry // gen unused
 	for k := range p.shards {
 		s := &p.shards[k]
 		s.mu.Lock()
 		for len(s.h) > 0 && s.h[0].at <= now {
-			e := heap.Pop(&s.h).(pushEntry)
+			e := s.h.pop()
 			if int(e.dev) >= len(devs) || devs[e.dev] == nil {
 				continue
 			}
@@ -187,16 +214,19 @@ func (p *pusher) due(now int64, devs []*deviceState, dst []mdm.DeviceID) []mdm.D
 			default:
 				continue
 			}
-			all = append(all, fired{e.at, e.dev})
+			all = append(all, e)
 			p.reschedule(s, d)
 		}
 		s.mu.Unlock()
 	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].at != all[j].at {
-			return all[i].at < all[j].at
+	slices.SortFunc(all, func(a, b pushEntry) int {
+		if a.before(b) {
+			return -1
 		}
-		return all[i].dev < all[j].dev
+		if b.before(a) {
+			return 1
+		}
+		return 0
 	})
 	for _, f := range all {
 		dst = append(dst, devs[f.dev].facts.ID)
@@ -219,7 +249,7 @@ func (p *pusher) nextAt(devs []*deviceState) int64 {
 				}
 				break
 			}
-			heap.Pop(&s.h)
+			s.h.pop()
 		}
 		s.mu.Unlock()
 	}
