@@ -54,6 +54,17 @@ func (a pushEntry) before(b pushEntry) bool {
 	return a.dev < b.dev
 }
 
+// comparePush orders entries as the heap does, for sorting.
+func comparePush(a, b pushEntry) int {
+	if a.before(b) {
+		return -1
+	}
+	if b.before(a) {
+		return 1
+	}
+	return 0
+}
+
 func (h *pushHeap) push(e pushEntry) {
 	*h = append(*h, e)
 	s := *h
@@ -219,15 +230,7 @@ func (p *pusher) due(now int64, devs []*deviceState, dst []mdm.DeviceID) []mdm.D
 		}
 		s.mu.Unlock()
 	}
-	slices.SortFunc(all, func(a, b pushEntry) int {
-		if a.before(b) {
-			return -1
-		}
-		if b.before(a) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(all, comparePush)
 	for _, f := range all {
 		dst = append(dst, devs[f.dev].facts.ID)
 	}

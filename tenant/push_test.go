@@ -25,15 +25,7 @@ func TestPushHeap(t *testing.T) {
 			}
 			e := pushEntry{at: rapid.Int64Range(0, 20).Draw(rt, "at"), dev: rapid.Int32Range(0, 20).Draw(rt, "dev")}
 			h.push(e)
-			i, _ := slices.BinarySearchFunc(model, e, func(a, b pushEntry) int {
-				if a.before(b) {
-					return -1
-				}
-				if b.before(a) {
-					return 1
-				}
-				return 0
-			})
+			i, _ := slices.BinarySearchFunc(model, e, comparePush)
 			model = slices.Insert(model, i, e)
 		}
 		if len(h) != len(model) {
