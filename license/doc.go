@@ -57,7 +57,11 @@
 // cannot block a pool. Each freed license names the earliest waiter not yet told
 // (Result.Wake, Effects.Wake) so the caller can push it and it asks first; a told
 // waiter refused again keeps its place. A grant, an uninstall or a directory
-// event ends the wait. Pool.Waiting lists waiters, earliest first.
+// event ends the wait. Pool.Waiting lists waiters, earliest first. Pool.Waits
+// says whether asking again for a waiter would be refused and change nothing
+// (no license free, the waiter not told of one, the token able to assign), so
+// that a caller need not ask at every check-in: the tenant asks again only
+// once it would not.
 //
 // # Alerts (L10)
 //
@@ -95,5 +99,8 @@
 // paths skip lookups for a caller on a hot path: Pools.Pool returns a pool handle
 // (no pool-key lookup), and a Ref (Result.Ref, Pool.Ref) names a holder's record
 // for Pool.GrantRef and Pool.ReclaimRef (no holder lookup). The tenant keeps a
-// handle per app and may keep a Ref per (device, app).
+// handle per app and a Ref per (device, app). On a pool of a million holders
+// the holder lookup is a cache miss on the holder index before the one on the
+// record, so a grant and a release by Ref cost about 100 ns less than by handle
+// (bench/RESULTS.md).
 package license
