@@ -221,15 +221,18 @@ func (f *tenantFx) grant(d *deviceState, e *appEntry, r *record) (mdm.InstallDet
 	case license.Granted, license.AlreadyHeld, license.Covered:
 		return mdm.DetailNone, false
 	}
-	watched := f.nWaits < len(f.waits) && res.Refusal != license.TokenNotUsable
-	if watched {
-		f.waits[f.nWaits] = poolWait{p: p, ref: res.Ref}
-		f.nWaits++
-	}
 	if res.Refusal == license.TokenNotUsable {
-		return mdm.DetailTokenNotValid, watched
+		return mdm.DetailTokenNotValid, false // L1, L3: asked again at each check-in
 	}
-	return mdm.DetailLicenseUnavailable, watched
+	// L5: the device waits; it need not ask again until its pool has a
+	// license for it (deviceState.waitsHold), unless it waits on more pools
+	// than the check-in keeps
+	if f.nWaits == len(f.waits) {
+		return mdm.DetailLicenseUnavailable, false
+	}
+	f.waits[f.nWaits] = poolWait{p: p, ref: res.Ref}
+	f.nWaits++
+	return mdm.DetailLicenseUnavailable, true
 }
 
 func (f *tenantFx) reclaim(d *deviceState, e *appEntry, r *record, why reclaimReason) bool {
