@@ -48,8 +48,13 @@ func (e *engine) applyInventory(inv []mdm.InstalledApp) {
 	for i := range inv {
 		it := &inv[i]
 		recs := d.recs
-		for j < len(recs) && cat.apps[recs[j].app].id < it.App {
-			j++
+		// Equality first: the item is usually the next record, and its id
+		// usually the catalog's own string, which == settles by pointer
+		// while < compares the bytes.
+		if j >= len(recs) || cat.apps[recs[j].app].id != it.App {
+			for j < len(recs) && cat.apps[recs[j].app].id < it.App {
+				j++
+			}
 		}
 		var p int
 		var ent *appEntry
@@ -91,8 +96,20 @@ func (d *deviceState) reportValid(cat *catalog, r *mdm.Report) bool {
 	recs := d.recs
 	j := 0
 	inv := r.Inventory
+	matched := false // inv[i-1] is the id of a record
 	for i := range inv {
 		id := inv[i].App
+		// The item is usually the next record (== settles the catalog's own
+		// string by pointer). Two items that are records' ids are in order,
+		// as the records are strictly sorted; any other pair is compared.
+		if j < len(recs) && cat.apps[recs[j].app].id == id {
+			if i > 0 && !matched && !(inv[i-1].App < id) {
+				return false
+			}
+			matched = true
+			j++
+			continue
+		}
 		if i > 0 && !(inv[i-1].App < id) {
 			return false
 		}
@@ -100,9 +117,11 @@ func (d *deviceState) reportValid(cat *catalog, r *mdm.Report) bool {
 			j++
 		}
 		if j < len(recs) && cat.apps[recs[j].app].id == id {
+			matched = true
 			j++
 			continue
 		}
+		matched = false
 		if mdm.CheckID("", string(id)) != nil {
 			return false
 		}
