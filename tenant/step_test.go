@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"testing"
@@ -36,7 +37,7 @@ func TestReportValid(t *testing.T) {
 		}
 		sorted := rapid.Bool().Draw(rt, "sorted")
 		if sorted {
-			slices.SortFunc(inv, func(a, b mdm.InstalledApp) int { return cmpID(a.App, b.App) })
+			slices.SortFunc(inv, func(a, b mdm.InstalledApp) int { return cmp.Compare(a.App, b.App) })
 			inv = slices.CompactFunc(inv, func(a, b mdm.InstalledApp) bool { return a.App == b.App })
 		}
 		r := &mdm.Report{Device: "pc", Inventory: inv}
@@ -49,14 +50,4 @@ func TestReportValid(t *testing.T) {
 			rt.Fatalf("reportValid refuses %v, which Validate passes", inv)
 		}
 	})
-}
-
-func cmpID(a, b mdm.AppID) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
