@@ -142,7 +142,8 @@ reached it (T1): a state (mdm.InstallState) and a detail (mdm.InstallDetail).
 LegalTransition is the lifecycle's transition table; every change a check-in
 reports is one step of it (or a change of detail alone). AppStatus counts the
 devices per state (Graph's seven and the finer ones) with the app's licenses;
-DeviceStatus lists a device's apps; Explain says why a device gets an app.
+DeviceStatus lists a device's apps; Explain says why a device gets an app, and
+Intent, which allocates nothing, only what it gets.
 What an HTTP server sends (DeviceStatus, AppStatus, CheckInResult, Change,
 ActionRequest) marshals to JSON as Microsoft Graph writes its resources:
 camelCase names (Graph's own where it has one: installState,
