@@ -46,6 +46,36 @@ func Example() {
 	// associate 361309726 SN-ipad-3
 }
 
+// The hot path of a service that grants at every install: a Pool handle per
+// app (no pool-key lookup) and a Ref per holder (no holder lookup). A refused
+// holder need not ask again while Waits holds (L5).
+func ExamplePool_GrantRef() {
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	pools, _ := license.NewPools(nil)
+	key := license.PoolKey{Token: "contoso-vpp", Product: "361309726"}
+	_, _ = pools.SetCounts(now, key, license.VPPApp, 1, 0)
+	pool, err := pools.Pool(key)
+	if err != nil {
+		panic(err)
+	}
+	a := license.Request{Device: "ipad-1", Serial: "SN-1"}
+	b := license.Request{Device: "ipad-2", Serial: "SN-2"}
+	res, _ := pool.Grant(now, a) // the first time by id; keep the Ref
+	refA := res.Ref
+	res, _ = pool.Grant(now, b) // refused: the one license is ipad-1's
+	refB := res.Ref
+	fmt.Println("ipad-2", res.Outcome, "- waits:", pool.Waits(refB))
+
+	res, _ = pool.ReclaimRef(now, refA, a, license.Uninstall)
+	fmt.Println("ipad-1", res.Outcome, "- push", res.Wake.ID, "- ipad-2 waits:", pool.Waits(refB))
+	res, _ = pool.GrantRef(now, refB, b)
+	fmt.Println("ipad-2", res.Outcome)
+	// Output:
+	// ipad-2 refused - waits: true
+	// ipad-1 reclaimed - push ipad-2 - ipad-2 waits: false
+	// ipad-2 granted
+}
+
 // A Store for Business assignment that needs more licenses than are left is
 // refused with the shortfall and the three remedies (L14).
 func ExamplePools_CheckDemand() {
