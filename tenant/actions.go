@@ -136,7 +136,7 @@ func (t *Tenant) DeviceAction(now time.Time, q ActionRequest) (Change, error) {
 	if q.Action != ActionReevaluate {
 		d.endCmd(r) // the admin's command replaces the one in flight
 	}
-	d.nextEval = 0
+	d.nextEval = forceEval
 	n := now.UnixNano()
 	t.push.notify(d, n)
 	return Change{Notify: []mdm.DeviceID{d.facts.ID}}, nil

@@ -265,7 +265,7 @@ func (t *Tenant) PutUser(now time.Time, u mdm.User) (Change, error) {
 			// evaluate again at their next check-in, pushed now.
 			n := now.UnixNano()
 			for _, d := range t.devicesOf(u.ID) {
-				d.nextEval = 0
+				d.nextEval = forceEval
 				t.push.notify(d, n)
 				ch.Notify = append(ch.Notify, d.facts.ID)
 			}
@@ -352,7 +352,7 @@ func (t *Tenant) EnrollDevice(now time.Time, dev mdm.Device) (Change, error) {
 	t.serials[dev.Serial()] = int32(i)
 	d.facts = dev
 	d.stale = true // requirements (T11) read the facts
-	d.nextEval = 0
+	d.nextEval = forceEval
 	t.affect(now, aff, &ch)
 	return ch, nil
 }

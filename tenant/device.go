@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -83,6 +84,13 @@ type deviceState struct {
 	_ [8]byte
 }
 
+// forceEval in deviceState.nextEval asks the next check-in for a full
+// evaluation (an admin's action, a changed fact). It is below every time a
+// check-in can carry (checkInArgs), so the fast path never takes it for a
+// time to come, and no mark of a license wait (setWaits) equals it: 0 would be
+// both for a check-in at the Unix epoch or before.
+const forceEval int64 = math.MinInt64
+
 // licState is what a device's license requests leave behind.
 //
 // refs are its places (license.Ref) in the pools of the apps it asked licenses
@@ -97,7 +105,7 @@ type deviceState struct {
 // nothing new skips the evaluation (L5: a waiter asks at every check-in, and
 // gets a license at the first one after a license frees). mark is
 // the deviceState.nextEval the waits stand in for (an admin's forced
-// evaluation resets nextEval, and so ends them) and until is when the device's
+// evaluation sets nextEval to forceEval, and so ends them) and until is when the device's
 // own timers want an evaluation anyway.
 type licState struct {
 	refs  []licRef
@@ -485,15 +493,20 @@ func (d *deviceState) endCmd(r *record) {
 	}
 }
 
-// deadline returns a record's deadline (T14), 0 for none.
+// deadline returns a record's deadline (T14), noDeadline for none.
 func (d *deviceState) deadline(r *record) int64 {
 	if r.opts&optDeadline == 0 {
-		return 0
+		return noDeadline
 	}
 	for _, x := range d.dls {
 		if x.app == r.app {
 			return x.at
 		}
 	}
-	return 0
+	return noDeadline
 }
+
+// noDeadline is deadline's answer for an app without one (T14): before every
+// time, so "the deadline has passed" holds at once, even for a check-in
+// before the Unix epoch.
+const noDeadline int64 = math.MinInt64

@@ -13,11 +13,16 @@ import (
 // time and a check for admin calls.
 func vppPair(t *testing.T, total int) (*Tenant, mdm.App, time.Time, func(Change, error)) {
 	t.Helper()
+	return vppPairAt(t, total, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+}
+
+// vppPairAt is vppPair set up at now.
+func vppPairAt(t *testing.T, total int, now time.Time) (*Tenant, mdm.App, time.Time, func(Change, error)) {
+	t.Helper()
 	ten, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	must := func(_ Change, err error) {
 		t.Helper()
 		if err != nil {
@@ -134,5 +139,28 @@ func TestTenant_LicenseWaitSkipsEvaluation(t *testing.T) {
 	checkIn("ipad-b", 1)
 	if len(b.lic.waits) != 0 {
 		t.Fatalf("ipad-b granted still waits on %v", b.lic.waits)
+	}
+}
+
+// An admin's forced evaluation ends a license wait whatever the time of the
+// refused check-in, the Unix epoch and before included: the force is a value
+// no check-in time can take (forceEval), not 0. Found by a review: at the
+// epoch the wait's mark was 0 too, and the admin's install below never went.
+func TestTenant_LicenseWaitForcedAtEpoch(t *testing.T) {
+	for _, at := range []time.Time{time.Unix(0, 0).UTC(), time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC)} {
+		ten, _, now, must := vppPairAt(t, 1, at)
+		must(ten.AddApp(now, mdm.App{ID: "lob", DisplayName: "lob", Type: mdm.AppTypeIOSLOB, Version: "1",
+			Package: mdm.Package{FileName: "lob.ipa", Size: mdm.MiB}}))
+		var out CheckInResult
+		checkIn := func(d mdm.DeviceID, at time.Time, commands int) {
+			t.Helper()
+			if err := ten.CheckIn(at, &mdm.Report{Device: d}, &out); err != nil || len(out.Commands) != commands {
+				t.Fatalf("%s at %s: commands %v, err %v; want %d", d, at, out.Commands, err, commands)
+			}
+		}
+		checkIn("ipad-a", now, 1) // the one license
+		checkIn("ipad-b", now, 0) // refused: waits
+		must(ten.DeviceAction(now, ActionRequest{Device: "ipad-b", App: "lob", Action: ActionInstall, Online: true}))
+		checkIn("ipad-b", now.Add(time.Hour), 1) // the admin's install
 	}
 }
