@@ -118,7 +118,7 @@ func (t *Tenant) checkIn(d *deviceState, now time.Time, r *mdm.Report, out *Chec
 	// the inventory against the fingerprint once, comparing strings that are
 	// usually the same pointers (the catalog's ids and versions). A device
 	// waiting for a license is steady while its pools still have none for it.
-	if !d.stale && d.epoch == t.epoch && (n < d.nextEval || d.waitsHold(n, t.expiry)) &&
+	if !d.stale && d.epoch == t.epoch && (n < d.nextEval || d.waitsHold(n)) &&
 		len(r.Results) == 0 && len(r.Requests) == 0 && d.inventoryUnchanged(t.cat, r.Inventory) {
 		d.lastIn = n
 		if d.push.Load() != 0 {

@@ -122,6 +122,7 @@ type licRef struct {
 type poolWait struct {
 	p   *license.Pool
 	ref license.Ref
+	tok *tokenRec // the pool's token (nil if unknown): its expDate ends the wait (L1)
 }
 
 // licRef returns the device's Ref in the pool of app, zero if none is known.
@@ -171,14 +172,18 @@ func (d *deviceState) setWaits(ws []poolWait, now, nextEval int64) {
 
 // waitsHold reports whether a check-in at n may skip the evaluation that
 // nextEval asks for because all it waits for is licenses that its pools still
-// do not have for it (setWaits), and no timer of its own nor a token's expiry
-// (the tenant's earliest, expiry) is due.
-func (d *deviceState) waitsHold(n, expiry int64) bool {
+// do not have for it (setWaits), and no timer of its own nor the expDate of
+// one of those pools' tokens (Tenant.lapsed) is due. Called with the tenant's
+// lock held for reading (a token's expDate changes under the write lock).
+func (d *deviceState) waitsHold(n int64) bool {
 	l := d.lic
-	if l == nil || len(l.waits) == 0 || d.nextEval != l.mark || n >= l.until || n >= expiry {
+	if l == nil || len(l.waits) == 0 || d.nextEval != l.mark || n >= l.until {
 		return false
 	}
 	for _, w := range l.waits {
+		if w.tok != nil && w.tok.exp != 0 && n >= w.tok.exp {
+			return false
+		}
 		if !w.p.Waits(w.ref) {
 			return false
 		}

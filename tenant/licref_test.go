@@ -164,3 +164,65 @@ func TestTenant_LicenseWaitForcedAtEpoch(t *testing.T) {
 		checkIn("ipad-b", now.Add(time.Hour), 1) // the admin's install
 	}
 }
+
+// L1, L5: a waiting device's skip ends at the expDate of its own pool's token,
+// not of any token: a token past its date and kept does not send every waiter
+// of every other pool back to a full evaluation at each check-in.
+func TestTenant_LicenseWaitEndsAtItsTokensDate(t *testing.T) {
+	ten, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	must := func(_ Change, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	devs := []mdm.DeviceID{"ipad-a", "ipad-b", "ipad-c"}
+	for _, d := range devs {
+		must(ten.EnrollDevice(now, mdm.Device{ID: d, Platform: mdm.PlatformIOS, OSVersion: "17.4"}))
+	}
+	// app x (token x) reaches a and b, app y (token y) a and c: one license each
+	for _, c := range []struct{ app, group string }{{"x", "ipad-b"}, {"y", "ipad-c"}} {
+		tok := mdm.TokenID("tok-" + c.app)
+		must(ten.AddToken(now, tok))
+		app := mdm.App{ID: mdm.AppID(c.app), DisplayName: c.app, Type: mdm.AppTypeIOSVPP, Version: "1",
+			Origin: mdm.StoreOrigin{Store: mdm.StoreAppleVPP, Token: tok, ProductID: "1"}}
+		if err := ten.UpsertSyncedApp(now, app); err != nil {
+			t.Fatal(err)
+		}
+		if err := ten.SetPoolCounts(now, &app, 1, 0); err != nil {
+			t.Fatal(err)
+		}
+		g := mdm.GroupID("g-" + c.app)
+		must(ten.PutGroup(now, mdm.Group{ID: g, Kind: mdm.DeviceMembers, Devices: []mdm.DeviceID{"ipad-a", mdm.DeviceID(c.group)}}))
+		must(ten.Assign(now, mdm.Assignment{ID: mdm.AssignmentID("a-" + c.app), App: app.ID, Intent: mdm.Required,
+			Target: mdm.GroupTarget(g), Settings: mdm.AssignmentSettings{LicenseType: mdm.LicenseDevice}}))
+	}
+	var out CheckInResult
+	for _, d := range devs { // a takes both licenses; b waits on x, c on y
+		if err := ten.CheckIn(now, &mdm.Report{Device: d}, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(ten.SetTokenExpiry(now, "tok-x", now.Add(2*time.Hour)))
+	markC := ten.device("ipad-c").lic.mark
+	now = now.Add(3 * time.Hour)
+	for _, d := range []mdm.DeviceID{"ipad-b", "ipad-c"} {
+		if err := ten.CheckIn(now, &mdm.Report{Device: d}, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := ten.device("ipad-c"); c.lic.mark != markC || len(c.lic.waits) != 1 {
+		t.Error("ipad-c, waiting on token y's pool, was evaluated when token x's date passed")
+	}
+	// b was evaluated: its grant now meets token x's date (L1)
+	b := ten.device("ipad-b")
+	e, _ := ten.cat.lookup("x")
+	p, _ := b.find(ten.cat, e.id)
+	if r := b.recs[p]; r.detail != mdm.DetailTokenNotValid {
+		t.Errorf("ipad-b's x: %v/%v, want failed/tokenNotValid (L1)", r.state, r.detail)
+	}
+}

@@ -230,7 +230,7 @@ func (f *tenantFx) grant(d *deviceState, e *appEntry, r *record) (mdm.InstallDet
 	if f.nWaits == len(f.waits) {
 		return mdm.DetailLicenseUnavailable, false
 	}
-	f.waits[f.nWaits] = poolWait{p: p, ref: res.Ref}
+	f.waits[f.nWaits] = poolWait{p: p, ref: res.Ref, tok: f.t.tokens[e.pool.token]}
 	f.nWaits++
 	return mdm.DetailLicenseUnavailable, true
 }
