@@ -114,8 +114,8 @@ func (p *Pool) Kind() Kind { return p.kind }
 func (p *Pool) Waits(ref Ref) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	i := ref.i - 1
-	if p.deleted || i < 0 || int(i) >= len(p.recs) || p.recs[i].gen != ref.gen {
+	i, ok := p.at(ref)
+	if p.deleted || !ok {
 		return false
 	}
 	h := &p.recs[i]
@@ -358,12 +358,18 @@ func (p *Pool) find(ref Ref, kind HolderKind, id string) (int32, error) {
 	if ref == noRef {
 		return p.lookup(kind, id), nil
 	}
-	i := ref.i - 1
-	if i < 0 || int(i) >= len(p.recs) || p.recs[i].gen != ref.gen || p.recs[i].kind != kind || p.recs[i].id != id {
+	i, ok := p.at(ref)
+	if !ok || p.recs[i].kind != kind || p.recs[i].id != id {
 		return none, invalid("ref", "", "L19", ErrStaleRef, "does not name this holder in this pool (forgotten, or taken from another pool)",
 			"get a fresh one from Pool.Ref or Result.Ref")
 	}
 	return i, nil
+}
+
+// at returns the rec ref names, if it is still the rec ref was taken from.
+func (p *Pool) at(ref Ref) (int32, bool) {
+	i := ref.i - 1
+	return i, i >= 0 && int(i) < len(p.recs) && p.recs[i].gen == ref.gen
 }
 
 func (p *Pool) setChecked(i int32, kind HolderKind, r *Request) {
