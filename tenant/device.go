@@ -85,10 +85,9 @@ type deviceState struct {
 }
 
 // forceEval in deviceState.nextEval asks the next check-in for a full
-// evaluation (an admin's action, a changed fact). It is below every time a
-// check-in can carry (checkInArgs), so the fast path never takes it for a
-// time to come, and no mark of a license wait (setWaits) equals it: 0 would be
-// both for a check-in at the Unix epoch or before.
+// evaluation (an admin's action, a changed fact), license waits or not. It is
+// below every time a check-in can carry (checkInArgs), so no check-in time,
+// the Unix epoch and before included, is taken for it.
 const forceEval int64 = math.MinInt64
 
 // licState is what a device's license requests leave behind.
@@ -103,14 +102,12 @@ const forceEval int64 = math.MinInt64
 // each with its Ref there. While every one of them still Waits, asking again
 // would be refused again and change nothing, so a check-in that brings
 // nothing new skips the evaluation (L5: a waiter asks at every check-in, and
-// gets a license at the first one after a license frees). mark is
-// the deviceState.nextEval the waits stand in for (an admin's forced
-// evaluation sets nextEval to forceEval, and so ends them) and until is when the device's
-// own timers want an evaluation anyway.
+// gets a license at the first one after a license frees). until is when the
+// device's own timers want an evaluation anyway; an admin's forced
+// evaluation (forceEval) ends the waits.
 type licState struct {
 	refs  []licRef
 	waits []poolWait
-	mark  int64
 	until int64
 }
 
@@ -152,11 +149,12 @@ func (d *deviceState) setLicRef(app int32, ref license.Ref) {
 }
 
 // setWaits records the pools an evaluation at now was refused by (none: the
-// device waits for nothing) and sets nextEval: nextEval is the evaluation's
-// own, or, while it waits, a mark that sends every check-in to waitsHold.
+// device waits for nothing) and sets nextEval: the evaluation's own, or, while
+// it waits, now, which sends every check-in to waitsHold.
 func (d *deviceState) setWaits(ws []poolWait, now, nextEval int64) {
 	if len(ws) == 0 {
-		if d.lic != nil {
+		if d.lic != nil && len(d.lic.waits) > 0 {
+			clear(d.lic.waits) // the pools may be deleted: keep none alive
 			d.lic.waits = d.lic.waits[:0]
 		}
 		d.nextEval = nextEval
@@ -166,7 +164,7 @@ func (d *deviceState) setWaits(ws []poolWait, now, nextEval int64) {
 		d.lic = new(licState)
 	}
 	d.lic.waits = append(d.lic.waits[:0], ws...)
-	d.lic.mark, d.lic.until = now, nextEval
+	d.lic.until = nextEval
 	d.nextEval = now
 }
 
@@ -177,11 +175,11 @@ func (d *deviceState) setWaits(ws []poolWait, now, nextEval int64) {
 // lock held for reading (a token's expDate changes under the write lock).
 func (d *deviceState) waitsHold(n int64) bool {
 	l := d.lic
-	if l == nil || len(l.waits) == 0 || d.nextEval != l.mark || n >= l.until {
+	if l == nil || len(l.waits) == 0 || d.nextEval == forceEval || n >= l.until {
 		return false
 	}
 	for _, w := range l.waits {
-		if w.tok != nil && w.tok.exp != 0 && n >= w.tok.exp {
+		if w.tok.pastDate(n) {
 			return false
 		}
 		if !w.p.Waits(w.ref) {

@@ -98,6 +98,10 @@ func (t *Tenant) resetExpiry() {
 	}
 }
 
+// pastDate reports whether the token's expDate (L1) has come at n; a nil
+// record (an unknown token) and no date have none.
+func (r *tokenRec) pastDate(n int64) bool { return r != nil && r.exp != 0 && n >= r.exp }
+
 // lapsed reports whether token id is past its expDate at n (L1), and records
 // it expired the first time it is met after the date. States that refuse
 // grants already (invalid, claimed by another service) are left as they are.
@@ -107,8 +111,7 @@ func (t *Tenant) lapsed(id mdm.TokenID, n int64) bool {
 	if n < t.expiry {
 		return false
 	}
-	r := t.tokens[id]
-	if r == nil || r.exp == 0 || n < r.exp {
+	if !t.tokens[id].pastDate(n) {
 		return false
 	}
 	if st, _ := t.pools.TokenState(id); st == mdm.TokenValid || st == mdm.TokenDuplicate {
