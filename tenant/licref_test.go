@@ -142,10 +142,11 @@ func TestTenant_LicenseWaitSkipsEvaluation(t *testing.T) {
 	}
 }
 
-// An admin's forced evaluation ends a license wait whatever the time of the
-// refused check-in, the Unix epoch and before included: the force is a value
-// no check-in time can take (forceEval), not 0. Found by a review: at the
-// epoch the wait's mark was 0 too, and the admin's install below never went.
+// T12, L5: an admin's forced evaluation ends a license wait whatever the
+// time of the refused check-in, the Unix epoch and before included: the force
+// is a value no check-in time can take (forceEval), not 0, which a review
+// found equal to a wait begun at the epoch. T14: a required app without a
+// deadline installs at once, before 1970 too (noDeadline, not 0).
 func TestTenant_LicenseWaitForcedAtEpoch(t *testing.T) {
 	for _, at := range []time.Time{time.Unix(0, 0).UTC(), time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC)} {
 		ten, _, now, must := vppPairAt(t, 1, at)

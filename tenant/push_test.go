@@ -7,7 +7,7 @@ import (
 	"pgregory.net/rapid"
 )
 
-// The push schedule's heap hands entries out by (time, device index), against
+// T2: the push schedule's heap hands entries out by (time, device index), against
 // a sorted slice as the model, under any mix of pushes and pops.
 func TestPushHeap(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
