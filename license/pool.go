@@ -311,7 +311,8 @@ func (p *Pool) Grant(now time.Time, r Request) (res Result, err error) {
 
 // GrantRef is Grant for the holder of ref (from Result.Ref or Pool.Ref): it
 // skips looking the holder up, for callers on a hot path. r must name the same
-// holder, else the error wraps ErrStaleRef.
+// holder, else the error wraps ErrStaleRef. The zero Ref looks the holder up,
+// as Grant does, so a caller may pass the Ref it has, known or not.
 func (p *Pool) GrantRef(now time.Time, ref Ref, r Request) (res Result, err error) {
 	err = p.grantInto(now, ref, &r, &res)
 	return
@@ -520,7 +521,8 @@ func (p *Pool) Reclaim(now time.Time, r Request, reason Reason) (res Result, err
 }
 
 // ReclaimRef is Reclaim for the holder of ref, without looking it up. r must
-// name the same holder, else the error wraps ErrStaleRef.
+// name the same holder, else the error wraps ErrStaleRef. The zero Ref looks
+// the holder up, as Reclaim does.
 func (p *Pool) ReclaimRef(now time.Time, ref Ref, r Request, reason Reason) (res Result, err error) {
 	err = p.reclaimInto(now, ref, &r, reason, &res)
 	return

@@ -381,3 +381,22 @@ func TestPools_ConcurrentGrants(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 }
+
+// L19: GrantRef and ReclaimRef with the zero Ref look the holder up, as Grant
+// and Reclaim do, so a caller may pass whatever Ref it has.
+func TestPool_ZeroRefLooksUp(t *testing.T) {
+	ps := newPools(t, nil)
+	setCounts(t, ps, appKey, license.VPPApp, 1)
+	p, _ := ps.Pool(appKey)
+	g, err := p.GrantRef(t0, license.Ref{}, dev("d1"))
+	if err != nil || g.Outcome != license.Granted || g.Ref.IsZero() {
+		t.Fatalf("GrantRef(zero): %v %+v", err, g)
+	}
+	if again, err := p.GrantRef(t0, license.Ref{}, dev("d1")); err != nil || again.Outcome != license.AlreadyHeld || again.Ref != g.Ref {
+		t.Fatalf("GrantRef(zero) again: %v %+v, want already held by the same Ref", err, again)
+	}
+	r, err := p.ReclaimRef(t0, license.Ref{}, dev("d1"), license.Uninstall)
+	if err != nil || r.Outcome != license.Reclaimed {
+		t.Fatalf("ReclaimRef(zero): %v %+v", err, r)
+	}
+}

@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"sync"
@@ -146,6 +147,22 @@ func (d *deviceState) setLicRef(app int32, ref license.Ref) {
 		}
 	}
 	d.lic.refs = append(d.lic.refs, licRef{app: app, ref: ref})
+}
+
+// viaRef runs a grant or a reclaim (op) with the device's Ref in the pool of
+// app: the Ref it keeps, or the zero Ref, which looks the holder up, when it
+// has none or the pool finds it stale. It keeps the Ref the result names.
+func (d *deviceState) viaRef(app int32, op func(license.Ref) (license.Result, error)) (license.Result, error) {
+	ref := d.licRef(app)
+	res, err := op(ref)
+	if !ref.IsZero() && errors.Is(err, license.ErrStaleRef) {
+		ref = license.Ref{}
+		res, err = op(ref)
+	}
+	if err == nil && res.Ref != ref && !res.Ref.IsZero() {
+		d.setLicRef(app, res.Ref)
+	}
+	return res, err
 }
 
 // setWaits records the pools an evaluation at now was refused by (none: the

@@ -1,7 +1,6 @@
 package tenant
 
 import (
-	"errors"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -213,7 +212,7 @@ func (f *tenantFx) grant(d *deviceState, e *appEntry, r *record) (mdm.InstallDet
 	if f.t.lapsed(e.pool.token, f.now.UnixNano()) {
 		return mdm.DetailTokenNotValid, false // L1: past its expDate
 	}
-	res, err := f.grantRef(p, d, e.idx, q)
+	res, err := d.viaRef(e.idx, func(ref license.Ref) (license.Result, error) { return p.GrantRef(f.now, ref, q) })
 	if err != nil {
 		return mdm.DetailLicenseUnavailable, false
 	}
@@ -240,7 +239,10 @@ func (f *tenantFx) reclaim(d *deviceState, e *appEntry, r *record, why reclaimRe
 	if p == nil {
 		return false
 	}
-	res, err := f.reclaimRef(p, d, e.idx, f.request(d, r))
+	q := f.request(d, r)
+	res, err := d.viaRef(e.idx, func(ref license.Ref) (license.Result, error) {
+		return p.ReclaimRef(f.now, ref, q, license.Uninstall)
+	})
 	if err != nil {
 		return false
 	}
@@ -248,38 +250,6 @@ func (f *tenantFx) reclaim(d *deviceState, e *appEntry, r *record, why reclaimRe
 		f.wake = append(f.wake, res.Wake)
 	}
 	return res.Outcome == license.Reclaimed || res.Outcome == license.Uncovered || res.Outcome == license.NotHeld
-}
-
-// grantRef is p.Grant through the device's Ref in the pool when it has one
-// (license.Pool.GrantRef: no holder lookup), remembering the Ref it gets.
-func (f *tenantFx) grantRef(p *license.Pool, d *deviceState, app int32, q license.Request) (license.Result, error) {
-	if ref := d.licRef(app); !ref.IsZero() {
-		res, err := p.GrantRef(f.now, ref, q)
-		if !errors.Is(err, license.ErrStaleRef) {
-			return res, err
-		}
-	}
-	res, err := p.Grant(f.now, q)
-	if err == nil && !res.Ref.IsZero() {
-		d.setLicRef(app, res.Ref)
-	}
-	return res, err
-}
-
-// reclaimRef is p.Reclaim for an uninstall, through the device's Ref as
-// grantRef does.
-func (f *tenantFx) reclaimRef(p *license.Pool, d *deviceState, app int32, q license.Request) (license.Result, error) {
-	if ref := d.licRef(app); !ref.IsZero() {
-		res, err := p.ReclaimRef(f.now, ref, q, license.Uninstall)
-		if !errors.Is(err, license.ErrStaleRef) {
-			return res, err
-		}
-	}
-	res, err := p.Reclaim(f.now, q, license.Uninstall)
-	if err == nil && !res.Ref.IsZero() {
-		d.setLicRef(app, res.Ref)
-	}
-	return res, err
 }
 
 // wakeHolders pushes the devices of license waiters woken by a freed license
