@@ -7,6 +7,7 @@ import (
 
 	"github.com/mdmkit/mdmkit/mdm"
 	"github.com/mdmkit/mdmkit/sim/eventq"
+	"github.com/mdmkit/mdmkit/tenant"
 )
 
 // Liveness at the end of a run (DESIGN, after TigerBeetle's VOPR): once the
@@ -109,6 +110,7 @@ func (s *sim) liveness() error {
 		}
 	}
 	allowed := map[string]int{}
+	var apps []tenant.AppState // one buffer for the whole fleet
 	for i := range s.dev {
 		st := &s.dev[i]
 		if st.flags&fEnrolled == 0 || st.enrolled > last || st.lastSeen < from {
@@ -116,11 +118,11 @@ func (s *sim) liveness() error {
 			continue
 		}
 		lr.Checked++
-		ds, err := s.ten.DeviceStatus(s.f.ids[i])
-		if err != nil {
+		var err error
+		if apps, err = s.ten.AppendAppStates(apps[:0], s.f.ids[i]); err != nil {
 			return s.liveFail(i, "", "the tenant has no status for a managed device: "+err.Error())
 		}
-		for _, as := range ds.Apps {
+		for _, as := range apps {
 			required := strings.HasPrefix(as.Intent, "required")
 			uninstall := as.Intent == "uninstall"
 			if !required && !uninstall {

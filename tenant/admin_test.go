@@ -524,6 +524,10 @@ func TestTenant_S6_SerialInUse(t *testing.T) {
 	if _, err := ten.DeviceStatus("b"); !errors.Is(err, tenant.ErrUnknownDevice) {
 		t.Fatalf("a refused device was enrolled: %v", err)
 	}
+	kept := []tenant.AppState{{App: "kept"}}
+	if got, err := ten.AppendAppStates(kept, "b"); !errors.Is(err, tenant.ErrUnknownDevice) || len(got) != 1 || got[0].App != "kept" {
+		t.Fatalf("AppendAppStates of an unknown device = %v, %v; want the buffer as it was and ErrUnknownDevice", got, err)
+	}
 	// the same device keeps its serial; a device may change to a free one
 	must(ten.EnrollDevice(now, mdm.Device{ID: "a", SerialNumber: "S1", Platform: mdm.PlatformIOS, OSVersion: "17.0"}))
 	must(ten.EnrollDevice(now, mdm.Device{ID: "b", SerialNumber: "S2", Platform: mdm.PlatformIOS}))

@@ -542,6 +542,13 @@ func (m *model) invariants(rt *rapid.T) {
 	for _, d := range m.devs {
 		ds, err := m.t.DeviceStatus(d.id)
 		must(rt, err)
+		// AppendAppStates lists the same, after what the buffer held.
+		sentinel := tenant.AppState{App: "sentinel"}
+		buf, err := m.t.AppendAppStates([]tenant.AppState{sentinel}, d.id)
+		must(rt, err)
+		if len(buf) != 1+len(ds.Apps) || buf[0] != sentinel || !slices.Equal(buf[1:], ds.Apps) {
+			rt.Fatalf("AppendAppStates(%s) = %v, DeviceStatus lists %v", d.id, buf, ds.Apps)
+		}
 		for _, a := range ds.Apps {
 			if count[a.App] == nil {
 				count[a.App] = map[mdm.InstallState]int{}

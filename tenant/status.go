@@ -109,15 +109,27 @@ type AppState struct {
 // DeviceStatus returns every app status of a device, including apps present
 // but not targeted (those without a status are left out).
 func (t *Tenant) DeviceStatus(device mdm.DeviceID) (DeviceStatus, error) {
+	apps, err := t.AppendAppStates(nil, device)
+	if err != nil {
+		return DeviceStatus{}, err
+	}
+	return DeviceStatus{Device: device, Apps: apps}, nil
+}
+
+// AppendAppStates appends to dst the app statuses DeviceStatus lists for a
+// device, in the same order, and returns the extended slice; an unknown device
+// is an error and leaves dst as it was. A caller that walks a whole fleet
+// passes the same buffer for every device (dst[:0]) and allocates once, where
+// DeviceStatus allocates a list per device.
+func (t *Tenant) AppendAppStates(dst []AppState, device mdm.DeviceID) ([]AppState, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	d := t.device(device)
 	if d == nil {
-		return DeviceStatus{}, unknownDevice("device", device)
+		return dst, unknownDevice("device", device)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := DeviceStatus{Device: device}
 	for k := range d.recs {
 		r := &d.recs[k]
 		if r.state == mdm.StateUnknown {
@@ -128,9 +140,9 @@ func (t *Tenant) DeviceStatus(device mdm.DeviceID) (DeviceStatus, error) {
 		if r.nextTry > 0 {
 			a.NextAttempt = toTime(r.nextTry)
 		}
-		s.Apps = append(s.Apps, a)
+		dst = append(dst, a)
 	}
-	return s, nil
+	return dst, nil
 }
 
 // Explain says why a device gets an app, or why not (A11): the resolver's

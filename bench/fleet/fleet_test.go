@@ -32,6 +32,26 @@ func envInt(name string, def int) int {
 func BenchmarkDefaultScenario(b *testing.B) {
 	devices, days := envInt("FLEET_DEVICES", sim.DefaultDevices), envInt("FLEET_DAYS", sim.DefaultDays)
 	sc := sim.DefaultScenario(devices, days)
+	runScenario(b, sc)
+}
+
+// BenchmarkBareScenario runs the default scenario's fleet with nothing to
+// manage: no apps, no stores, no assignments, no faults and no admin timeline.
+// What is left is the simulator's own machinery on the same 100,000 devices —
+// the event queue, enrollment, the virtual devices and their users, and the
+// tenant's steady check-ins — so its events/s is the ceiling the full default
+// scenario could reach if managing apps cost nothing (bench/RESULTS.md, "SimPy
+// comparison").
+func BenchmarkBareScenario(b *testing.B) {
+	devices, days := envInt("FLEET_DEVICES", sim.DefaultDevices), envInt("FLEET_DAYS", sim.DefaultDays)
+	sc := sim.DefaultScenario(devices, days)
+	sc.Apps, sc.Assignments, sc.Timeline = nil, nil, nil
+	sc.Stores, sc.Faults = sim.StoresSpec{}, sim.FaultsSpec{}
+	runScenario(b, sc)
+}
+
+// runScenario runs sc once per op and reports events/s and events/op.
+func runScenario(b *testing.B, sc *sim.Scenario) {
 	var events uint64
 	b.ReportAllocs()
 	for b.Loop() {
