@@ -252,3 +252,20 @@ func TestClient_RefusesBadInput(t *testing.T) {
 		t.Fatalf("%d requests sent", calls)
 	}
 }
+
+// S5: a hostile totalPages (one that overflows when multiplied by the page's
+// items) must not panic the read; the single page is read as it is.
+func TestClient_Assets_HugeTotalPages(t *testing.T) {
+	for _, total := range []string{"4611686018427387905", "9223372036854775807", "-9223372036854775808", "-1"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"assets":[{"adamId":"1"},{"adamId":"2"}],"currentPageIndex":0,"totalPages":` + total + `,"versionId":"v"}`))
+		}))
+		c, _ := newTestClient(t, srv.URL)
+		l, err := c.Assets(context.Background(), AssetsQuery{})
+		srv.Close()
+		if err != nil || len(l.Items) != 2 {
+			t.Fatalf("totalPages %s: %v, %v", total, l, err)
+		}
+	}
+}

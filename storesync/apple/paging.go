@@ -84,7 +84,7 @@ func readOnce[T any, P Page[T]](ctx context.Context, ep Endpoint,
 	// Size the result from page 0 (bounded, since totalPages comes from the server),
 	// so a large read does not grow the slice many times.
 	items := page.PageItems()
-	l.Items = make([]T, 0, min(max(first.TotalPages, 1)*len(items), maxPreallocItems))
+	l.Items = make([]T, 0, preallocItems(first.TotalPages, len(items)))
 	l.Items = append(l.Items, items...)
 	cur := first
 	for cur.NextPageIndex != nil {
@@ -106,6 +106,20 @@ func readOnce[T any, P Page[T]](ctx context.Context, ep Endpoint,
 		l.Envelope = page.Env()
 	}
 	return l, [2]string{}, nil
+}
+
+// preallocItems is the capacity to reserve for totalPages pages of perPage items,
+// at most maxPreallocItems. totalPages comes from the server: the product is not
+// formed where it could overflow.
+func preallocItems(totalPages, perPage int) int {
+	totalPages = max(totalPages, 1)
+	if perPage <= 0 {
+		return 0
+	}
+	if totalPages > maxPreallocItems/perPage {
+		return maxPreallocItems
+	}
+	return totalPages * perPage
 }
 
 func fetchPage[T any, P Page[T]](ctx context.Context, ep Endpoint,
