@@ -167,7 +167,8 @@ func (c *Client) Users(ctx context.Context, q UsersQuery) (*Listing[ResponseUser
 
 // Associate assigns every asset to every listed device and user, split into requests
 // within the service/config limits. It returns the eventId of every request sent; on a
-// failure, those accepted before it and a *BatchError.
+// failure, those accepted before it and a *BatchError. An answer without a usable
+// eventId is a failure too (a *DecodeError inside the *BatchError).
 func (c *Client) Associate(ctx context.Context, req ManageAssetsRequest) ([]EventResponse, error) {
 	return c.manageAssets(ctx, EndpointAssociate, req)
 }
@@ -247,11 +248,20 @@ func (c *Client) post(ctx context.Context, ep Endpoint, body any) (*EventRespons
 	var out EventResponse
 	err := c.do(ctx, request{ep: ep, method: http.MethodPost, body: body, checkOwner: true}, &out)
 	var claimed *ClaimedError
-	if errors.As(err, &claimed) {
-		return &out, err // accepted, but by a token another service now manages
+	if err != nil && !errors.As(err, &claimed) {
+		return nil, err
+	}
+	// The eventId is the only way to learn the request's outcome: an answer
+	// without a usable one is not the documented JSON.
+	if mdm.CheckID("eventId", out.EventID) != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, &DecodeError{Endpoint: ep, StatusCode: http.StatusOK,
+			Reason: "the answer has no usable eventId, so the request's outcome cannot be read"}
 	}
 	if err != nil {
-		return nil, err
+		return &out, err // accepted, but by a token another service now manages
 	}
 	return &out, nil
 }

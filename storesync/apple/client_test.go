@@ -269,3 +269,26 @@ func TestClient_Assets_HugeTotalPages(t *testing.T) {
 		}
 	}
 }
+
+// S5: a manage request is answered with an eventId, the only handle on its
+// outcome; an answer without one is a *DecodeError, never an event with an
+// empty id that nobody can ask about.
+func TestClient_Associate_NoEventID(t *testing.T) {
+	for _, body := range []string{`{}`, `{"eventId":""}`, `{"eventId":"a\u0001b"}`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if strings.HasSuffix(r.URL.Path, "/service/config") {
+				w.Write([]byte(`{}`))
+				return
+			}
+			w.Write([]byte(body))
+		}))
+		c, _ := newTestClient(t, srv.URL)
+		events, err := c.Associate(context.Background(), ManageAssetsRequest{Assets: []Asset{{AdamID: "1"}}, SerialNumbers: []string{"S1"}})
+		srv.Close()
+		var be *BatchError
+		if !errors.Is(err, ErrDecode) || !errors.As(err, &be) || len(events) != 0 {
+			t.Fatalf("body %s: events %v, err %v", body, events, err)
+		}
+	}
+}
