@@ -312,9 +312,26 @@ func (p *Pusher) sendGroupLocked(ctx context.Context, group []LicenseChange, lim
 		var claimed *apple.ClaimedError
 		switch {
 		case err == nil || errors.As(err, &claimed) && len(events) > 0:
+			tracked := false
 			for _, ev := range events {
+				if mdm.CheckID("eventId", ev.EventID) != nil {
+					continue // nobody can ask the store about it
+				}
 				p.events = append(p.events, sentEvent{id: ev.EventID, change: slices.Clone(part)})
 				res.Events = append(res.Events, ev.EventID)
+				tracked = true
+			}
+			if !tracked {
+				// No event to follow, so the changes would stay in flight for
+				// ever: whether the store applied them is unknown. They stay
+				// queued and go again at the next push (both operations are
+				// idempotent at the store, L19), a bounded number of times.
+				p.retryLocked(part, &apple.DecodeError{Endpoint: endpointOf(first), StatusCode: 200,
+					Reason: "the store accepted the request without an eventId to follow"}, res)
+				if err != nil {
+					return p.stop(err)
+				}
+				continue
 			}
 			for _, c := range part {
 				p.inflight[c.holding()] = c
@@ -328,16 +345,7 @@ func (p *Pusher) sendGroupLocked(ctx context.Context, group []LicenseChange, lim
 			}
 		default:
 			if _, retry := apple.Retryable(err); retry {
-				for _, c := range part {
-					if q := p.queue[c.holding()]; q != nil {
-						q.attempts++
-						q.lastErr = err.Error()
-						if q.attempts >= p.maxAttempts {
-							res.Failures = append(res.Failures, PushFailure{Change: c, Err: err})
-							delete(p.queue, c.holding())
-						}
-					}
-				}
+				p.retryLocked(part, err, res)
 				return p.stop(err)
 			}
 			if _, ok := apple.TokenState(err); ok {
@@ -351,6 +359,28 @@ func (p *Pusher) sendGroupLocked(ctx context.Context, group []LicenseChange, lim
 		}
 	}
 	return nil
+}
+
+// retryLocked counts one more failed attempt of each queued change of part, and
+// reports those that reached the maximum as failed for good.
+func (p *Pusher) retryLocked(part []LicenseChange, err error, res *PushResult) {
+	for _, c := range part {
+		if q := p.queue[c.holding()]; q != nil {
+			q.attempts++
+			q.lastErr = err.Error()
+			if q.attempts >= p.maxAttempts {
+				res.Failures = append(res.Failures, PushFailure{Change: c, Err: err})
+				delete(p.queue, c.holding())
+			}
+		}
+	}
+}
+
+func endpointOf(c LicenseChange) apple.Endpoint {
+	if c.Disassociate {
+		return apple.EndpointDisassociate
+	}
+	return apple.EndpointAssociate
 }
 
 // stop turns an error that ends a push into the error Push returns.

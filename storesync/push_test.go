@@ -1,6 +1,7 @@
 package storesync_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -245,5 +246,67 @@ func TestPusher_OneChangePerPairInFlight(t *testing.T) {
 	}
 	if got := w.storeSerials("100"); !slices.Equal(got, []string{"S2", "S3"}) {
 		t.Fatalf("store %v", got)
+	}
+}
+
+// eventlessAPI accepts every associate without an event to follow (no event,
+// or one with an empty eventId) until it is given an id.
+type eventlessAPI struct {
+	storesync.AppleAPI
+	noEvents bool
+	id       string
+}
+
+func (a *eventlessAPI) Limits(context.Context) (apple.BatchLimits, error) {
+	return apple.DefaultBatchLimits, nil
+}
+
+func (a *eventlessAPI) Associate(context.Context, apple.ManageAssetsRequest) ([]apple.EventResponse, error) {
+	if a.noEvents {
+		return nil, nil
+	}
+	return []apple.EventResponse{{EventID: a.id}}, nil
+}
+
+func (a *eventlessAPI) EventStatus(_ context.Context, id string) (*apple.StatusResponse, error) {
+	if err := mdm.CheckID("eventId", id); err != nil {
+		return nil, err
+	}
+	return &apple.StatusResponse{EventStatus: apple.EventComplete}, nil
+}
+
+// S5, L19: a request accepted without an event to follow leaves its changes
+// queued, to go again at the next push; it never holds them in flight for ever
+// nor blocks the pushes after it. After DefaultMaxPushAttempts it is a failure.
+func TestPusher_AcceptedWithoutEvent(t *testing.T) {
+	for _, noEvents := range []bool{false, true} {
+		api := &eventlessAPI{noEvents: noEvents}
+		p := storesync.NewPusher(tok, api)
+		must(t, p.Enqueue(assoc("100", "S1")...))
+		res, err := p.Push(ctxb)
+		if err != nil || res.Sent != 0 || res.Waiting != 1 || p.Outstanding() != 0 {
+			t.Fatalf("noEvents %v: push %v, %v, %d outstanding", noEvents, res, err, p.Outstanding())
+		}
+		if dis, ok := p.Pending(storesync.Holding{Product: "100", Serial: "S1"}); !ok || dis {
+			t.Fatalf("noEvents %v: S1 pending %v %v", noEvents, dis, ok)
+		}
+		api.noEvents, api.id = false, "ev-1"
+		must(t, p.Enqueue(assoc("100", "S2")...))
+		res, err = p.Push(ctxb)
+		if err != nil || res.Sent != 2 || res.Done != 2 || res.Waiting != 0 || p.Outstanding() != 0 {
+			t.Fatalf("noEvents %v: push %v, %v, %d outstanding", noEvents, res, err, p.Outstanding())
+		}
+	}
+	api := &eventlessAPI{}
+	p := storesync.NewPusher(tok, api)
+	must(t, p.Enqueue(assoc("100", "S1")...))
+	var failures []storesync.PushFailure
+	for range storesync.DefaultMaxPushAttempts {
+		res, err := p.Push(ctxb)
+		must(t, err)
+		failures = append(failures, res.Failures...)
+	}
+	if len(failures) != 1 || !errors.Is(failures[0].Err, apple.ErrDecode) || p.Len() != 0 {
+		t.Fatalf("failures %v, %d queued", failures, p.Len())
 	}
 }
