@@ -73,6 +73,14 @@ func (p *Pool) Migrate(now time.Time, r Request, to mdm.LicenseType, intent mdm.
 	dev := r
 	dev.License = mdm.LicenseDevice
 	if p.recs[d].held {
+		if last {
+			// The device keeps the license it holds, so the user's goes back to
+			// the pool as any release does: it wakes a waiter and moves the alert.
+			p.release(now, u, Migrated, nil, &m.User)
+			m.User.Device = r.Device
+			m.Device = p.result(d, AlreadyHeld)
+			return m, nil
+		}
 		m.Device = p.result(d, AlreadyHeld)
 	} else if !last {
 		// The user keeps the license for other devices: the device needs a free one.

@@ -142,6 +142,42 @@ func TestRules_L4_MigrationNeedsFreeLicense(t *testing.T) {
 	wantStats(t, stats(t, ps, appKey), license.Stats{Total: 1, Assigned: 1})
 }
 
+// L4, L5, L10: migrating a user's last device when that device already holds a
+// device license of its own frees the user's license like any release: the
+// earliest waiter is woken and the alert follows the count.
+func TestRules_L4_MigrationOfDeviceHoldingItsOwnLicense(t *testing.T) {
+	ps := newPools(t, func(p *mdm.Policy) { p.UtilizationAlertThreshold = 1 })
+	setCounts(t, ps, appKey, license.VPPApp, 2)
+	grant(t, ps, appKey, usr("ada", "a1"))
+	grant(t, ps, appKey, dev("a1"))
+	wantOutcome(t, grant(t, ps, appKey, dev("b1")), license.Refused) // b1 waits
+	if got := ps.Alerting(); len(got) != 1 {
+		t.Fatalf("alerting %v", got)
+	}
+	ps.TakeChanges(nil)
+	m, err := ps.Migrate(t0, appKey, usr("ada", "a1"), mdm.LicenseDevice, mdm.Required)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOutcome(t, m.User, license.Reclaimed)
+	wantOutcome(t, m.Device, license.AlreadyHeld)
+	after := license.Stats{Total: 2, Assigned: 1, Available: 1, Waiting: 1}
+	wantStats(t, stats(t, ps, appKey), after)
+	wantStats(t, m.User.Stats, after)
+	wantStats(t, m.Device.Stats, after)
+	if m.User.Wake != (license.Holder{Kind: license.DeviceHolder, ID: "b1"}) {
+		t.Fatalf("wake %v, want device b1", m.User.Wake)
+	}
+	if m.User.Alert != license.AlertCleared || len(ps.Alerting()) != 0 {
+		t.Fatalf("alert %v, alerting %v", m.User.Alert, ps.Alerting())
+	}
+	got := ps.TakeChanges(nil)
+	want := []license.Change{{Op: license.Disassociate, ClientUserID: "ada", Reason: license.Migrated}}
+	if d := cmp.Diff(want, stripChanges(got)); d != "" {
+		t.Fatalf("changes (-want +got):\n%s", d)
+	}
+}
+
 // L5: VPP oversubscription: the first N that ask get a license, the rest are
 // refused with "license unavailable" and wait; a freed license wakes the
 // earliest waiter, but is not reserved for it.
