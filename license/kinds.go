@@ -56,6 +56,9 @@ func (k Kind) Store() mdm.StoreKind {
 // licensing mode (L13). Apps that are not synced from a store have no pool.
 func KindOf(a *mdm.App) (Kind, error) {
 	switch {
+	case a == nil:
+		return KindUnknown, &mdm.ValidationError{Field: "app", Rule: "L13", Err: mdm.ErrMissingField,
+			Reason: "is nil", Remedy: "pass the synced app"}
 	case a.Type == mdm.AppTypeVPPBook:
 		return VPPBook, nil
 	case a.Type.IsVPP():

@@ -18,8 +18,12 @@ func AutoUpdates(kind Kind, intent mdm.Intent, preventAutoUpdate, tokenAllowsPre
 // license is spent on it, with mdm's rules (T11): the platform; for Store for
 // Business, Windows 10 version 1511 or later and an AD or workplace join (L16);
 // for books, the built-in Books app (L8). It returns mdm.DetailNone when the
-// device qualifies, else the detail to report.
+// device qualifies, else the detail to report; a nil device qualifies for
+// nothing (mdm.DetailPlatformNotApplicable).
 func Eligible(kind Kind, d *mdm.Device) mdm.InstallDetail {
+	if d == nil {
+		return mdm.DetailPlatformNotApplicable
+	}
 	var t mdm.AppType
 	switch kind {
 	case VPPApp:

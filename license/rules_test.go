@@ -595,6 +595,9 @@ func TestRules_L13_OnlineOffline(t *testing.T) {
 	if _, err := license.KindOf(&mdm.App{Type: mdm.AppTypeStoreForBusiness}); !errors.Is(err, license.ErrPoolKind) {
 		t.Fatal(err)
 	}
+	if k, err := license.KindOf(nil); k != license.KindUnknown || !errors.Is(err, mdm.ErrMissingField) {
+		t.Fatalf("KindOf(nil): %v %v", k, err)
+	}
 }
 
 // L14: with no license left, Store for Business blocks installs and new
@@ -702,6 +705,12 @@ func TestRules_L16_Eligible(t *testing.T) {
 	} {
 		if got := license.Eligible(c.kind, c.d); got != c.want {
 			t.Errorf("L16 %v %+v: %v, want %v", c.kind, c.d, got, c.want)
+		}
+	}
+	// No device qualifies for nothing, and does not panic.
+	for _, k := range []license.Kind{license.KindUnknown, license.VPPApp, license.VPPBook, license.StoreOnline, license.StoreOffline} {
+		if got := license.Eligible(k, nil); got != mdm.DetailPlatformNotApplicable {
+			t.Errorf("Eligible(%v, nil): %v", k, got)
 		}
 	}
 }
