@@ -149,8 +149,17 @@ type PendingFunc func(h Holding) (disassociate, ok bool)
 //
 // The snapshot is validated first; a bad one writes nothing. Every write is
 // idempotent, so reconciling the same snapshot twice changes nothing the second
-// time. pending may be nil.
+// time. pending may be nil; a nil sink or snapshot is a *mdm.ValidationError
+// wrapping mdm.ErrMissingField.
 func Reconcile(now time.Time, sink Sink, snap *Snapshot, pending PendingFunc) (*Result, error) {
+	switch {
+	case sink == nil:
+		return nil, &mdm.ValidationError{Field: "sink", Rule: "S2", Err: mdm.ErrMissingField,
+			Reason: "is nil", Remedy: "pass the tenant (or a memsink.Sink) to write into"}
+	case snap == nil:
+		return nil, &mdm.ValidationError{Field: "snapshot", Rule: "S2", Err: mdm.ErrMissingField,
+			Reason: "is nil", Remedy: "pass the store's snapshot, e.g. from AppleSnapshot"}
+	}
 	if err := snap.Validate(); err != nil {
 		return nil, err
 	}
