@@ -14,6 +14,9 @@ import (
 // ErrStopped is returned by SyncNow after Stop.
 var ErrStopped = errors.New("storesync: runner stopped")
 
+// ErrNotStarted is returned by SyncNow before Start.
+var ErrNotStarted = errors.New("storesync: runner not started: call Start first")
+
 // RunnerOption configures a Runner.
 type RunnerOption func(*Runner)
 
@@ -147,13 +150,16 @@ func (r *Runner) runAll(ctx context.Context, token mdm.TokenID) []*Report {
 // SyncNow syncs every job now (S1: on demand), or only the job of token when one is
 // given, between scheduled syncs, and returns their reports. It waits for a
 // scheduled sync that is running to finish first. It fails with ErrStopped after
-// Stop, and with ctx.Err() if ctx ends first.
+// Stop, with ErrNotStarted before Start, and with ctx.Err() if ctx ends first.
 func (r *Runner) SyncNow(ctx context.Context, token mdm.TokenID) ([]*Report, error) {
 	r.mu.Lock()
 	started := r.started
 	r.mu.Unlock()
 	if !started {
-		return nil, errors.New("storesync: SyncNow before Start")
+		if r.stopping() {
+			return nil, ErrStopped
+		}
+		return nil, ErrNotStarted
 	}
 	d := demand{token: token, reply: make(chan []*Report, 1)}
 	select {

@@ -115,3 +115,17 @@ func TestRunner_IntervalAndContext(t *testing.T) {
 		t.Fatal("SyncNow before Start")
 	}
 }
+
+// S1: on demand needs a running runner: before Start SyncNow fails with
+// ErrNotStarted, after Stop (started or not) with ErrStopped, as errors a
+// caller can branch on.
+func TestRunner_SyncNowNotRunning(t *testing.T) {
+	r := storesync.NewRunner([]storesync.Job{&countingJob{token: "t1"}}, storesync.WithClock(clock.NewMock()))
+	if _, err := r.SyncNow(context.Background(), ""); !errors.Is(err, storesync.ErrNotStarted) {
+		t.Fatalf("before Start: %v", err)
+	}
+	r.Stop()
+	if _, err := r.SyncNow(context.Background(), ""); !errors.Is(err, storesync.ErrStopped) {
+		t.Fatalf("after Stop, never started: %v", err)
+	}
+}
