@@ -126,7 +126,7 @@ func chunk[T any](s []T, n int) [][]T {
 	if len(s) == 0 {
 		return nil
 	}
-	out := make([][]T, 0, (len(s)+n-1)/n)
+	out := make([][]T, 0, (len(s)-1)/n+1) // not (len(s)+n-1)/n: n comes from the server and may be huge
 	for i := 0; i < len(s); i += n {
 		j := min(i+n, len(s))
 		out = append(out, s[i:j:j])

@@ -292,3 +292,35 @@ func TestClient_Associate_NoEventID(t *testing.T) {
 		}
 	}
 }
+
+// S5: service/config limits come from the server; a huge one must not panic
+// the split of a manage request: everything fits in one request.
+func TestClient_Associate_HugeLimits(t *testing.T) {
+	var mu sync.Mutex
+	var posts int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/service/config") {
+			w.Write([]byte(`{"limits":{"maxAssets":9223372036854775807,"maxSerialNumbers":9223372036854775807,"maxClientUserIds":9223372036854775807,"maxUsers":9223372036854775807}}`))
+			return
+		}
+		mu.Lock()
+		posts++
+		mu.Unlock()
+		w.Write([]byte(`{"eventId":"ev-1"}`))
+	}))
+	defer srv.Close()
+	c, _ := newTestClient(t, srv.URL)
+	events, err := c.Associate(context.Background(), ManageAssetsRequest{Assets: []Asset{{AdamID: "1"}, {AdamID: "2"}},
+		SerialNumbers: []string{"S1", "S2"}, ClientUserIDs: []string{"u1", "u2"}})
+	mu.Lock()
+	n := posts
+	mu.Unlock()
+	if err != nil || len(events) != 1 || n != 1 {
+		t.Fatalf("events %v, %d requests, %v", events, n, err)
+	}
+	users := ManageUsersRequest{Users: []RequestUser{{ClientUserID: "u1"}, {ClientUserID: "u2"}}}
+	if events, err := c.CreateUsers(context.Background(), users); err != nil || len(events) != 1 {
+		t.Fatalf("users: events %v, %v", events, err)
+	}
+}
