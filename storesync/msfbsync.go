@@ -199,12 +199,15 @@ func (s *StoreForBusinessSyncer) readInventory(ctx context.Context, stats *readS
 	if s.next != "" {
 		stats.resumed++
 	}
+	var cur cursors
+	cur.seen(s.next)
 	for restarts := 0; ; {
 		page, err := s.api.InventoryPage(ctx, s.next, msfb.MaxResults)
 		if err != nil {
 			if s.next != "" && errors.Is(err, msfb.ErrInvalidParameters) && restarts < s.maxRestarts {
 				// The inventory changed since the token was issued: start over (S3).
 				s.inv, s.next, s.details = nil, "", nil
+				cur = cursors{}
 				restarts++
 				continue
 			}
@@ -216,8 +219,47 @@ func (s *StoreForBusinessSyncer) readInventory(ctx context.Context, stats *readS
 			s.invDone = true
 			return nil
 		}
+		if err := cur.next("inventory", page.ContinuationToken); err != nil {
+			s.inv, s.next = nil, "" // nothing to resume from
+			return err
+		}
 		s.next = page.ContinuationToken
 	}
+}
+
+// maxStorePages bounds one paged read of the Store for Business, so a store
+// that never stops handing out continuation tokens cannot keep a sync busy for
+// ever.
+const maxStorePages = 1 << 20
+
+// cursors follows the continuation tokens of one paged read: a token seen
+// before in the read (the store sends the same pages again) or a read past
+// maxStorePages is an *msfb.DecodeError, not an endless loop.
+type cursors struct {
+	tokens map[string]bool
+	pages  int
+}
+
+func (c *cursors) seen(token string) {
+	if token == "" {
+		return
+	}
+	if c.tokens == nil {
+		c.tokens = map[string]bool{}
+	}
+	c.tokens[token] = true
+}
+
+func (c *cursors) next(op, token string) error {
+	c.pages++
+	switch {
+	case c.tokens[token]:
+		return &msfb.DecodeError{Op: op, Reason: "the continuation token names a page already read: the pages loop"}
+	case c.pages >= maxStorePages:
+		return &msfb.DecodeError{Op: op, Reason: fmt.Sprintf("more than %d pages", maxStorePages)}
+	}
+	c.seen(token)
+	return nil
 }
 
 func (s *StoreForBusinessSyncer) readProduct(ctx context.Context, e msfb.InventoryEntryDetails) (*productInfo, error) {
@@ -234,6 +276,7 @@ func (s *StoreForBusinessSyncer) readProduct(ctx context.Context, e msfb.Invento
 		return info, nil
 	}
 	info.seats = []string{}
+	var cur cursors
 	for cont := ""; ; {
 		page, err := s.api.SeatsPage(ctx, e.ProductKey, cont, msfb.MaxResults)
 		if err != nil {
@@ -246,6 +289,9 @@ func (s *StoreForBusinessSyncer) readProduct(ctx context.Context, e msfb.Invento
 		}
 		if cont = page.ContinuationToken; cont == "" {
 			break
+		}
+		if err := cur.next("seats", cont); err != nil {
+			return nil, err
 		}
 	}
 	slices.Sort(info.seats)

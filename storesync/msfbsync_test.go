@@ -1,6 +1,7 @@
 package storesync_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -236,5 +237,57 @@ func TestStoreForBusiness_Faults(t *testing.T) {
 	wantTokenState(t, w.sy.Sync(ctxb, t0).Err, mdm.TokenInvalid)
 	if st, _ := w.sink.TokenState(msTok); st != mdm.TokenInvalid || len(w.sink.Apps()) != 250 {
 		t.Fatalf("state %v, %d apps kept", st, len(w.sink.Apps()))
+	}
+}
+
+// loopingStore answers like the store, except that the inventory (or an
+// online product's seats) names a page already read as the next one. It gives
+// up after a hundred pages, so a reader that does not notice fails the test
+// instead of looping for ever.
+type loopingStore struct {
+	*msfb.Connector
+	seats bool
+	calls int
+}
+
+func (s *loopingStore) loop(token string) (string, error) {
+	if s.calls++; s.calls > 100 {
+		return "", errors.New("loopingStore: the reader did not notice the loop")
+	}
+	return map[string]string{"": "A", "A": "B", "B": "A"}[token], nil
+}
+
+func (s *loopingStore) InventoryPage(ctx context.Context, token string, n int) (*msfb.InventoryResultSet, error) {
+	page, err := s.Connector.InventoryPage(ctx, "", n)
+	if err != nil || s.seats {
+		return page, err
+	}
+	page.ContinuationToken, err = s.loop(token)
+	return page, err
+}
+
+func (s *loopingStore) SeatsPage(ctx context.Context, key msfb.ProductKey, token string, n int) (*msfb.SeatDetailsResultSet, error) {
+	page, err := s.Connector.SeatsPage(ctx, key, "", n)
+	if err != nil || !s.seats {
+		return page, err
+	}
+	page.ContinuationToken, err = s.loop(token)
+	return page, err
+}
+
+// S3: continuation tokens that loop (a broken store) fail the sync with a
+// decode error, and write nothing; the read neither spins nor grows for ever.
+func TestStoreForBusiness_ContinuationLoop(t *testing.T) {
+	for _, seats := range []bool{false, true} {
+		w := newMsWorld(t)
+		w.product(t, keyOnline, msfb.Online, 5, map[string]string{"en-us": "Online"})
+		w.seats(t, keyOnline, "ada@contoso.com")
+		store := &loopingStore{Connector: w.conn, seats: seats}
+		sy, err := storesync.NewStoreForBusinessSyncer(msTok, store, w.sink, "")
+		must(t, err)
+		rep := sy.Sync(ctxb, t0)
+		if !errors.Is(rep.Err, msfb.ErrDecode) || store.calls > 3 || len(w.sink.Apps()) != 0 {
+			t.Fatalf("seats %v: %v after %d calls, %d apps", seats, rep.Err, store.calls, len(w.sink.Apps()))
+		}
 	}
 }
