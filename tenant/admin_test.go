@@ -614,3 +614,20 @@ func TestTenant_CheckInArgs(t *testing.T) {
 		t.Fatalf("the first good check-in sent %v, want cmd-1 install", out.Commands)
 	}
 }
+
+// L18: SetPoolCounts with no app is refused with a typed error, not a panic.
+func TestTenant_SetPoolCounts_NilApp(t *testing.T) {
+	ten := newTenant(t, tenant.Config{})
+	var err error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("SetPoolCounts(nil) panicked: %v", r)
+			}
+		}()
+		err = ten.SetPoolCounts(start, nil, 1, 0)
+	}()
+	if !errors.Is(err, mdm.ErrMissingField) {
+		t.Fatalf("err = %v, want %v", err, mdm.ErrMissingField)
+	}
+}

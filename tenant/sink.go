@@ -296,6 +296,10 @@ func (t *Tenant) PoolCounts(token mdm.TokenID, product string) (total, retired i
 // policy, never a book, L8). Devices waiting for a license that the new counts
 // free are pushed (L5).
 func (t *Tenant) SetPoolCounts(now time.Time, app *mdm.App, total, retired int) error {
+	if app == nil {
+		return &mdm.ValidationError{Field: "app", Rule: "L18", Err: mdm.ErrMissingField,
+			Reason: "is nil", Remedy: "pass the store app whose counts these are"}
+	}
 	kind, err := license.KindOf(app)
 	if err != nil {
 		return err
