@@ -631,3 +631,35 @@ func TestTenant_SetPoolCounts_NilApp(t *testing.T) {
 		t.Fatalf("err = %v, want %v", err, mdm.ErrMissingField)
 	}
 }
+
+// L7, L2: a pool belongs to a token the tenant knows. SetPoolCounts for a token
+// never added, or one deleted (a sync that was running when the admin deleted
+// it), is refused and creates no pool: a pool there would grant licenses
+// through a token DeleteToken can no longer reach, past the token limit.
+func TestTenant_L7_PoolOfUnknownToken(t *testing.T) {
+	ten := newTenant(t, tenant.Config{})
+	must := ok(t)
+	must(ten.AddToken(start, "tok"))
+	gone := mdm.App{ID: "gone", DisplayName: "g", Type: mdm.AppTypeIOSVPP, Version: "1",
+		Origin: mdm.StoreOrigin{Store: mdm.StoreAppleVPP, Token: "tok", ProductID: "1"}}
+	if err := ten.UpsertSyncedApp(start, gone); err != nil {
+		t.Fatal(err)
+	}
+	must(ten.DeleteToken(start, "tok"))
+	never := mdm.App{ID: "never", DisplayName: "n", Type: mdm.AppTypeIOSVPP, Version: "1",
+		Origin: mdm.StoreOrigin{Store: mdm.StoreAppleVPP, Token: "other", ProductID: "2"}}
+	if err := ten.UpsertSyncedApp(start, never); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []mdm.App{gone, never} {
+		if err := ten.SetPoolCounts(start, &a, 5, 0); !errors.Is(err, license.ErrUnknownToken) {
+			t.Errorf("%s: err = %v, want %v", a.ID, err, license.ErrUnknownToken)
+		}
+		if _, _, found := ten.PoolCounts(a.Origin.Token, a.Origin.ProductID); found {
+			t.Errorf("%s: a pool was created under token %s, which the tenant does not know", a.ID, a.Origin.Token)
+		}
+		if st, err := ten.AppStatus(a.ID); err != nil || st.HasPool {
+			t.Errorf("%s: status %+v, %v; want no pool", a.ID, st, err)
+		}
+	}
+}

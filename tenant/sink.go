@@ -294,7 +294,8 @@ func (t *Tenant) PoolCounts(token mdm.TokenID, product string) (total, retired i
 // SetPoolCounts creates the pool of a store app if needed and sets the store's
 // counts (L18: a refund below what is assigned revokes the newest grants per
 // policy, never a book, L8). Devices waiting for a license that the new counts
-// free are pushed (L5).
+// free are pushed (L5). The app's token must be one of the tenant's
+// (AddToken); a pool is never created for another.
 func (t *Tenant) SetPoolCounts(now time.Time, app *mdm.App, total, retired int) error {
 	if app == nil {
 		return &mdm.ValidationError{Field: "app", Rule: "L18", Err: mdm.ErrMissingField,
@@ -306,6 +307,13 @@ func (t *Tenant) SetPoolCounts(now time.Time, app *mdm.App, total, retired int) 
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	// A pool of a token the tenant does not know (never added, or deleted
+	// while a sync ran) would grant through a token DeleteToken cannot reach
+	// (L7) and that counts against no limit (L2). DeleteToken takes the write
+	// lock, so the token stays known until the pool is set.
+	if _, ok := t.tokens[app.Origin.Token]; !ok {
+		return unknownToken(app.Origin.Token)
+	}
 	res, err := t.pools.SetCounts(now, license.PoolKey{Token: app.Origin.Token, Product: app.Origin.ProductID}, kind, total, retired)
 	if err != nil {
 		return err
