@@ -66,6 +66,9 @@ func (e *ActionError) Unwrap() error { return e.Err }
 // (Change.Notify). Choosing a superseded app installs the app that supersedes it
 // (the last of the chain). A refused action changes nothing.
 func (t *Tenant) DeviceAction(now time.Time, q ActionRequest) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	refuse := func(err error, rule, reason, remedy string) (Change, error) {

@@ -35,6 +35,9 @@ type Change struct {
 // come only through sync (C4), and the dependency and supersedence graph across
 // the catalog (C9, C10). The id must be new (C8).
 func (t *Tenant) AddApp(now time.Time, app mdm.App) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, ok := t.cat.lookup(app.ID); ok {
@@ -120,6 +123,9 @@ func (t *Tenant) checkGraph(app *mdm.App, replace bool) error {
 // those. Devices holding or targeted by the app are pushed (T2), and at their
 // check-ins a new version is sent as an update (T4, L9).
 func (t *Tenant) UpdateApp(now time.Time, app mdm.App) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	old, ok := t.cat.lookup(app.ID)
@@ -168,6 +174,9 @@ func (t *Tenant) notifyHolders(now time.Time, app int32) []mdm.DeviceID {
 // assigned through a token, or while another app depends on it or supersedes it
 // (C5). Statuses of the app are dropped.
 func (t *Tenant) DeleteApp(now time.Time, id mdm.AppID) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e, ok := t.cat.lookup(id)
@@ -245,6 +254,9 @@ func (t *Tenant) dropApp(e *appEntry) {
 // account). It alters no resolution. A user principal name that another user
 // has is refused (S6: Store for Business knows users by it alone).
 func (t *Tenant) PutUser(now time.Time, u mdm.User) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if o, ok := t.upns[u.UserPrincipalName]; ok && o != u.ID {
@@ -286,6 +298,9 @@ func (t *Tenant) PutUser(now time.Time, u mdm.User) (Change, error) {
 // (L7, L15; books are kept, L8). Freed licenses go to waiting devices at their
 // next check-in; the first waiter is pushed (L5).
 func (t *Tenant) DeleteUser(now time.Time, id mdm.UserID) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	aff, err := t.res.DeleteUser(id)
@@ -317,6 +332,9 @@ func (t *Tenant) DeleteUser(now time.Time, id mdm.UserID) (Change, error) {
 // changed one is, when its resolution may change. A serial number
 // (mdm.Device.Serial) that another managed device has is refused (S6).
 func (t *Tenant) EnrollDevice(now time.Time, dev mdm.Device) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	// S6: the store knows a device by its serial number alone; two managed
@@ -363,6 +381,9 @@ func (t *Tenant) EnrollDevice(now time.Time, dev mdm.Device) (Change, error) {
 // are never uninstalled on unenrollment (T13). The device's licenses are kept
 // (L7); it stops waiting for any.
 func (t *Tenant) RemoveDevice(now time.Time, id mdm.DeviceID) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	d := t.device(id)
@@ -411,6 +432,9 @@ func (t *Tenant) PutGroup(now time.Time, g mdm.Group) (Change, error) {
 // re-resolved at their next check-in and pushed; with leaving, users who no
 // longer reach an app lose its user licenses (L7).
 func (t *Tenant) membership(now time.Time, leaving bool, change func() (assign.Affected, error)) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	aff, err := change()
@@ -440,6 +464,9 @@ func (t *Tenant) RemoveMember(now time.Time, g mdm.GroupID, member string) (Chan
 // DeleteGroup deletes a group no assignment targets and no group nests; it
 // alters no resolution.
 func (t *Tenant) DeleteGroup(now time.Time, g mdm.GroupID) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return Change{}, t.res.DeleteGroup(g)
@@ -453,6 +480,9 @@ func (t *Tenant) DeleteGroup(now time.Time, g mdm.GroupID) (Change, error) {
 // L14) the assignment is refused with a *license.ShortfallError when the
 // devices or users it newly requires outnumber the licenses available.
 func (t *Tenant) Assign(now time.Time, a mdm.Assignment) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	aff, err := t.res.Assign(a)
@@ -478,6 +508,9 @@ func (t *Tenant) Assign(now time.Time, a mdm.Assignment) (Change, error) {
 // devices, at their next check-in) and does not reclaim licenses unless
 // Policy.AssignmentRemovalRevokes (L7).
 func (t *Tenant) Unassign(now time.Time, id mdm.AssignmentID) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	a, aff, err := t.res.Unassign(id)
@@ -495,6 +528,9 @@ func (t *Tenant) Unassign(now time.Time, id mdm.AssignmentID) (Change, error) {
 // ChangeIntent changes an assignment's intent, validated as Assign validates a
 // new one, with the L14 check when the change makes it required.
 func (t *Tenant) ChangeIntent(now time.Time, id mdm.AssignmentID, intent mdm.Intent) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	a, ok := t.res.Assignment(id)

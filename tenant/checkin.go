@@ -62,6 +62,18 @@ func checkInArgs(now time.Time, r *mdm.Report, out *CheckInResult) error {
 	return nil
 }
 
+// checkTime refuses a time the tenant cannot record (see minTime), for the
+// operations other than a check-in that are told the time: they schedule
+// pushes, anchor reinstall cycles and date tokens with it, and a wrapped-around
+// time would put those in another century.
+func checkTime(field string, at time.Time) error {
+	if at.Before(minTime) || at.After(maxTime) {
+		return &mdm.ValidationError{Field: field, Value: at.UTC().Format(time.RFC3339), Rule: "T1", Err: ErrTimeRange,
+			Reason: "is not a time the tenant can record (years 1678 to 2262)", Remedy: "pass the time of the operation, e.g. time.Now()"}
+	}
+	return nil
+}
+
 // DeviceRef is a handle to a managed device: CheckInRef with it skips the
 // lookup of the device by id, which on a large fleet is a few cache misses per
 // check-in. The zero DeviceRef refers to no device. A ref outlives its device:
@@ -187,8 +199,12 @@ func (t *Tenant) fullCheckIn(d *deviceState, n int64, now time.Time, r *mdm.Repo
 // DuePushes appends to dst the devices to push at now: re-notifications of
 // unanswered pushes (T2) and wake-ups of devices whose reinstall cycle ticked
 // for an app to reinstall or uninstall again, whose retry interval or deadline
-// ran out (T3, T5, T14), by time then enrollment order.
+// ran out (T3, T5, T14), by time then enrollment order. A time the tenant
+// cannot record (checkTime) hands out nothing and leaves the schedule as it is.
 func (t *Tenant) DuePushes(now time.Time, dst []mdm.DeviceID) []mdm.DeviceID {
+	if checkTime("now", now) != nil {
+		return dst
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return t.push.due(now.UnixNano(), t.devs, dst)

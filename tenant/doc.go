@@ -36,7 +36,10 @@ so a run is exactly reproducible.
  2. Every admin operation either succeeds and returns a Change, or fails with a
     typed error (a *mdm.ValidationError naming the field, the value, the rule and
     the remedy, wrapping a sentinel; a *license.ShortfallError for L14; an
-    *ActionError for T12) and changes nothing.
+    *ActionError for T12) and changes nothing. Every operation told the time
+    refuses one the tenant cannot record (outside the years 1678 to 2262, the
+    zero time.Time among them) with ErrTimeRange; DuePushes hands out nothing
+    for it.
  3. Push the devices in Change.Notify. A device that receives a push checks in
     (if online). Call DuePushes(now) at NextPush() (or on any schedule: it hands
     out everything due up to now) and push those too.

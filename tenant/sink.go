@@ -33,6 +33,9 @@ type tokenRec struct {
 // Business account connection) by id, in the valid state. The token text itself
 // is storesync's to keep (L1: a secret never printed); the tenant knows the id.
 func (t *Tenant) AddToken(now time.Time, id mdm.TokenID) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := mdm.CheckID("token", string(id)); err != nil {
@@ -63,6 +66,14 @@ func (t *Tenant) AddToken(now time.Time, id mdm.TokenID) (Change, error) {
 // the zero time forgets the date. A date more than Policy.TokenLifetime (plus
 // a day for time zones) away is refused: no token Apple issues claims that.
 func (t *Tenant) SetTokenExpiry(now time.Time, id mdm.TokenID, exp time.Time) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
+	if !exp.IsZero() {
+		if err := checkTime("expDate", exp); err != nil {
+			return Change{}, err
+		}
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r, ok := t.tokens[id]
@@ -125,6 +136,9 @@ func (t *Tenant) lapsed(id mdm.TokenID, n int64) bool {
 // revocations wait in the license outbox (TakeLicenseChanges). The token's apps
 // stay in the catalog.
 func (t *Tenant) DeleteToken(now time.Time, id mdm.TokenID) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, ok := t.tokens[id]; !ok {
@@ -171,6 +185,9 @@ func (t *Tenant) SyncedApps(token mdm.TokenID) ([]mdm.App, error) {
 // state, portal uninstall) stays. A new version reaches the devices holding the
 // app at their next check-in (T4, L9); they are pushed.
 func (t *Tenant) UpsertSyncedApp(now time.Time, app mdm.App) error {
+	if err := checkTime("now", now); err != nil {
+		return err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	old, ok := t.cat.lookup(app.ID)
@@ -220,6 +237,9 @@ func (t *Tenant) wakeHoldersOf(now time.Time, app int32) {
 // assignment targets it or a license of it is in use the app stays, flagged
 // (S2); otherwise it is deleted.
 func (t *Tenant) MarkGoneFromStore(now time.Time, id mdm.AppID) (bool, error) {
+	if err := checkTime("now", now); err != nil {
+		return false, err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e, ok := t.cat.lookup(id)
@@ -297,6 +317,9 @@ func (t *Tenant) PoolCounts(token mdm.TokenID, product string) (total, retired i
 // free are pushed (L5). The app's token must be one of the tenant's
 // (AddToken); a pool is never created for another.
 func (t *Tenant) SetPoolCounts(now time.Time, app *mdm.App, total, retired int) error {
+	if err := checkTime("now", now); err != nil {
+		return err
+	}
 	if app == nil {
 		return &mdm.ValidationError{Field: "app", Rule: "L18", Err: mdm.ErrMissingField,
 			Reason: "is nil", Remedy: "pass the store app whose counts these are"}
@@ -377,6 +400,9 @@ func (t *Tenant) clientUserID(k license.Kind, u mdm.UserID) string {
 // goes to the outbox. imported is false when the holder holds one already (L19)
 // or the pool has no room (L18).
 func (t *Tenant) ImportLicense(now time.Time, token mdm.TokenID, product string, device mdm.DeviceID, user mdm.UserID) (bool, error) {
+	if err := checkTime("now", now); err != nil {
+		return false, err
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	key := license.PoolKey{Token: token, Product: product}
@@ -436,6 +462,9 @@ func (t *Tenant) TokenState(token mdm.TokenID) (mdm.TokenState, bool) {
 // assigned licenses and installed apps stay (S4). A token past its expDate
 // (SetTokenExpiry) stays expired: valid is recorded as expired (L1).
 func (t *Tenant) SetTokenState(now time.Time, token mdm.TokenID, state mdm.TokenState) error {
+	if err := checkTime("now", now); err != nil {
+		return err
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, ok := t.tokens[token]; !ok {
@@ -450,6 +479,9 @@ func (t *Tenant) SetTokenState(now time.Time, token mdm.TokenID, state mdm.Token
 
 // SetSyncStatus records the outcome of a token's last sync (S3).
 func (t *Tenant) SetSyncStatus(now time.Time, token mdm.TokenID, status mdm.SyncStatus, detail string) error {
+	if err := checkTime("now", now); err != nil {
+		return err
+	}
 	if _, err := status.MarshalText(); err != nil {
 		return err
 	}
@@ -490,6 +522,9 @@ func (t *Tenant) StoreAccount(token mdm.TokenID) (string, bool) {
 // BindStoreAccount binds a token to a store account at its first sync. A token
 // bound to one account cannot move to another (L12).
 func (t *Tenant) BindStoreAccount(now time.Time, token mdm.TokenID, account string) error {
+	if err := checkTime("now", now); err != nil {
+		return err
+	}
 	if err := mdm.CheckID("account", account); err != nil {
 		return err
 	}

@@ -177,6 +177,9 @@ func (t *Tenant) Intent(device mdm.DeviceID, app mdm.AppID) (assign.Intent, erro
 // device meets (T11). Only the primary user sees user-targeted apps: they reach
 // the device through its primary user (D3).
 func (t *Tenant) Offered(now time.Time, device mdm.DeviceID, dst []mdm.AppID) ([]mdm.AppID, error) {
+	if err := checkTime("now", now); err != nil {
+		return dst, err
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	d := t.device(device)
