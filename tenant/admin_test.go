@@ -663,3 +663,29 @@ func TestTenant_L7_PoolOfUnknownToken(t *testing.T) {
 		}
 	}
 }
+
+// T2: NextPush is the time DuePushes next has a device, also after a device
+// was removed and enrolled again under its id: the pushes scheduled for it
+// before the removal are forgotten with it.
+func TestTenant_T2_NextPushAfterReenrollment(t *testing.T) {
+	ten := newTenant(t, tenant.Config{})
+	must := ok(t)
+	now := start
+	must(ten.AddApp(now, win32App("a")))
+	must(ten.EnrollDevice(now, mdm.Device{ID: "pc", Platform: mdm.PlatformWindows, OSVersion: "10.0.19045"}))
+	must(ten.PutGroup(now, mdm.Group{ID: "g", Kind: mdm.DeviceMembers, Devices: []mdm.DeviceID{"pc"}}))
+	must(ten.Assign(now, mdm.Assignment{ID: "a", App: "a", Intent: mdm.Required, Target: mdm.GroupTarget("g"),
+		Settings: mdm.DefaultSettings(mdm.AppTypeWin32)})) // pushes pc
+	must(ten.RemoveDevice(now, "pc"))
+	now = now.Add(10 * time.Minute)
+	must(ten.EnrollDevice(now, mdm.Device{ID: "pc", Platform: mdm.PlatformWindows, OSVersion: "10.0.19045"}))
+	must(ten.AddMember(now, "g", "pc")) // pushes pc again
+	want := now.Add(mdm.DefaultPolicy().PushRenotifyInterval)
+	at, scheduled := ten.NextPush()
+	if !scheduled || !at.Equal(want) {
+		t.Fatalf("NextPush = %v, %v; want %v, the re-notification of the push after the enrollment", at, scheduled, want)
+	}
+	if got := ten.DuePushes(at, nil); len(got) != 1 || got[0] != "pc" {
+		t.Fatalf("DuePushes(NextPush) = %v, want [pc]", got)
+	}
+}

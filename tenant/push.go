@@ -106,6 +106,11 @@ func (h *pushHeap) pop() pushEntry {
 type pushShard struct {
 	mu sync.Mutex
 	h  pushHeap
+	// gen numbers the heap entries of the shard's devices. It is the
+	// shard's, not the device's: a device removed and enrolled again keeps
+	// its index (and shard) but gets a new state, and entries its old state
+	// left in the heap must not pass for the new state's.
+	gen uint32
 }
 
 // pusher is the tenant's push schedule.
@@ -136,7 +141,8 @@ func (p *pusher) reschedule(s *pushShard, d *deviceState) {
 	if t := p.next(ps); t != ps.at {
 		// a new time: the old entry goes stale; the same time (a second push
 		// at one instant) keeps the entry there is
-		ps.gen++
+		s.gen++
+		ps.gen = s.gen
 		ps.at = t
 		if t != never {
 			s.h.push(pushEntry{at: t, dev: d.idx, gen: ps.gen})
@@ -192,7 +198,8 @@ func (p *pusher) wakeAt(d *deviceState, n int64) {
 func (p *pusher) forget(d *deviceState) {
 	s := p.shard(d)
 	s.mu.Lock()
-	d.pushSt = pushState{gen: d.pushSt.gen + 1}
+	s.gen++
+	d.pushSt = pushState{gen: s.gen}
 	d.push.Store(0)
 	s.mu.Unlock()
 }
