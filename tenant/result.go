@@ -29,6 +29,7 @@ type CheckInResult struct {
 type RefusedRequest struct {
 	Request mdm.PortalRequest
 	// Err wraps ErrNotOffered, ErrAlreadyInstalled, ErrInstallInProgress,
+	// ErrNotInstalled (an uninstall of an app not installed),
 	// ErrUninstallNotAllowed or mdm.ErrUnknownApp.
 	Err error
 }
