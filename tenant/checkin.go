@@ -55,11 +55,8 @@ func checkInArgs(now time.Time, r *mdm.Report, out *CheckInResult) error {
 	case out == nil:
 		return &mdm.ValidationError{Field: "out", Rule: "T1", Err: mdm.ErrMissingField,
 			Reason: "is nil", Remedy: "pass a *CheckInResult to write the answer into (and reuse it)"}
-	case now.Before(minTime) || now.After(maxTime):
-		return &mdm.ValidationError{Field: "now", Value: now.UTC().Format(time.RFC3339), Rule: "T1", Err: ErrTimeRange,
-			Reason: "is not a time the tenant can record (years 1678 to 2262)", Remedy: "pass the time of the check-in, e.g. time.Now()"}
 	}
-	return nil
+	return checkTime("now", now)
 }
 
 // checkTime refuses a time the tenant cannot record (see minTime), for the
