@@ -127,6 +127,8 @@ func TestDuration_Text(t *testing.T) {
 		{"-5h", -5 * time.Hour, "-5h"},
 		{"+2h", 2 * time.Hour, "2h"},
 		{"0", 0, "0s"},
+		{"0d", 0, "0s"}, // a wave of no length, written in days
+		{"-0d", 0, "0s"},
 		{"1d0h30m", Day + 30*time.Minute, "1d30m"},
 		{"1.5s", 1500 * time.Millisecond, "1.5s"},
 		{"2h30m", 150 * time.Minute, "2h30m"},

@@ -51,7 +51,7 @@ var (
 	errDurationRange  = errors.New("out of range (at most about 106,751 days)")
 )
 
-// ParseDuration parses "45m", "-5h", "14d", "1d12h30m", "0". Days are exactly 24 h.
+// ParseDuration parses "45m", "-5h", "14d", "1d12h30m", "0", "0d". Days are exactly 24 h.
 func ParseDuration(s string) (Duration, error) {
 	rest, neg := s, false
 	if strings.HasPrefix(rest, "-") {
@@ -60,6 +60,7 @@ func ParseDuration(s string) (Duration, error) {
 		rest = rest[1:]
 	}
 	var days int64
+	hasDays := false
 	if i := strings.IndexByte(rest, 'd'); i >= 0 {
 		n, err := strconv.ParseInt(rest[:i], 10, 64)
 		if err != nil || n < 0 || i == 0 || rest[0] == '+' || rest[0] == '-' {
@@ -68,7 +69,7 @@ func ParseDuration(s string) (Duration, error) {
 		if n > int64(math.MaxInt64/int64(Day)) {
 			return 0, errDurationRange
 		}
-		days, rest = n, rest[i+1:]
+		days, rest, hasDays = n, rest[i+1:], true
 	}
 	var d time.Duration
 	if rest != "" {
@@ -79,8 +80,8 @@ func ParseDuration(s string) (Duration, error) {
 		if d, err = time.ParseDuration(rest); err != nil {
 			return 0, errDurationSyntax
 		}
-	} else if days == 0 {
-		return 0, errDurationSyntax // "" or "-" or "d" alone
+	} else if !hasDays {
+		return 0, errDurationSyntax // "" or "-" alone
 	}
 	total := time.Duration(days) * Day
 	if d > time.Duration(math.MaxInt64)-total {
