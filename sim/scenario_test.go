@@ -93,6 +93,8 @@ func TestDecodeScenario_fieldErrors(t *testing.T) {
 		{"empty group", `"kind": "users", "share": 0.3`, `"kind": "users", "share": 0`, "fleet.groups[0].share", nil},
 		{"wave shares", `"over": "1d", "share": 1`, `"over": "1d", "share": 0.9`, "fleet.enrollment", nil},
 		{"wave after end", `"at": "0s", "over": "1d"`, `"at": "0s", "over": "11d"`, "fleet.enrollment[0].over", nil},
+		// at+over would pass the int64 nanoseconds of virtual time and wrap below the end
+		{"wave past the end of time", `"at": "0s", "over": "1d"`, `"at": "1d", "over": "106751d"`, "fleet.enrollment[0].over", nil},
 		{"app id twice", `{"id": "outlook"`, `{"id": "vpn"`, "apps[1].id", nil},
 		{"app type", `"type": "win32LobApp"`, `"type": "win33LobApp"`, "apps[0].type", mdm.ErrUnknownEnum},
 		{"app type missing", `"type": "win32LobApp", `, ``, "apps[0].type", nil},

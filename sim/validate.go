@@ -336,7 +336,7 @@ func (v *validator) fleet() {
 		v.span(f+".at", w.At)
 		if w.Over < 0 {
 			v.bad(f+".over", w.Over.String(), "is negative", `give how long the wave lasts, e.g. "2d", or "0s"`)
-		} else if w.At >= 0 && w.At+w.Over > v.s.Duration {
+		} else if w.At >= 0 && w.Over > v.s.Duration-w.At { // not At+Over, which can wrap
 			v.bad(f+".over", w.Over.String(), "ends the wave after the end of the run", "shorten the wave or lengthen the run")
 		}
 		v.share(f+".share", w.Share, true)
