@@ -323,9 +323,9 @@ type RateLimitSpec struct {
 }
 
 // ClaimSpec is another service claiming a VPP token at At (L3). With
-// LoseRecords, what this service made at Apple is lost. With TakeBackAfter the
-// admin takes control back that long after the claim; without it the token
-// stays claimed.
+// LoseRecords, what this service made at Apple is lost. With TakeBackAfter (at
+// most 400d) the admin takes control back that long after the claim; without
+// it, or when that falls after the end of the run, the token stays claimed.
 type ClaimSpec struct {
 	Token         mdm.TokenID `json:"token"`
 	At            Duration    `json:"at"`

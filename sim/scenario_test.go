@@ -117,6 +117,9 @@ func TestDecodeScenario_fieldErrors(t *testing.T) {
 		{"deadline on available", `"intent": "required", "target": "allUsers"}`, `"intent": "available", "target": "allUsers", "deadline": "1d"}`, "assignments[0].deadline", mdm.ErrInvalidSetting},
 		{"outage window", `"from": "2d", "to": "2d6h"`, `"from": "2d", "to": "1d"`, "faults.storeOutages[0].to", nil},
 		{"outage token", `"storeOutages": [{"token": "vpp-main"`, `"storeOutages": [{"token": "nope"`, "faults.storeOutages[0].token", nil},
+		// at+takeBackAfter would wrap to a time before the start: the run failed in its event queue
+		{"take back past the end of time", `"faults": {`, `"faults": {"tokenClaims": [{"token": "vpp-main", "at": "1d", "takeBackAfter": "106751d"}], `,
+			"faults.tokenClaims[0].takeBackAfter", nil},
 		{"outage status", `"to": "2d6h"}`, `"to": "2d6h", "status": 200}`, "faults.storeOutages[0].status", nil},
 		{"timeline order", `{"at": "5d", "action": "newVersion"`, `{"at": "1d", "action": "newVersion"`, "timeline[2].at", nil},
 		{"timeline action", `"action": "buyLicenses"`, `"action": "buyLicences"`, "timeline[0].action", nil},

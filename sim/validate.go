@@ -613,8 +613,10 @@ func (v *validator) faults() {
 		if len(c.By) > 100 {
 			v.bad(f+".by", c.By, "is longer than 100 bytes", "give the other service's name")
 		}
-		if c.TakeBackAfter != nil && *c.TakeBackAfter <= 0 {
-			v.bad(f+".takeBackAfter", c.TakeBackAfter.String(), "must be positive", `give how long after the claim the admin takes the token back, e.g. "1d"`)
+		// A take-back after the end of the run never happens, but at+takeBackAfter
+		// is still a time of the run's event queue: bound it as a run is bounded.
+		if c.TakeBackAfter != nil && (*c.TakeBackAfter <= 0 || dur(*c.TakeBackAfter) > MaxRunDuration) {
+			v.bad(f+".takeBackAfter", c.TakeBackAfter.String(), "is not in (0, 400d]", `give how long after the claim the admin takes the token back, e.g. "1d"`)
 		}
 	}
 }
