@@ -26,7 +26,8 @@ type Scenario struct {
 	// Seed seeds every random draw of the run (fleet generation included). A
 	// command-line -seed overrides it.
 	Seed uint64 `json:"seed"`
-	// Start is the calendar time the run starts at (RFC 3339). Default
+	// Start is the calendar time the run starts at (RFC 3339), in the years
+	// 2000 to 2100. Default
 	// 2026-01-05T00:00:00Z, a Monday, so that nights and weekends of the device
 	// schedules fall where a reader expects them.
 	Start time.Time `json:"start,omitzero"`

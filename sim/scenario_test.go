@@ -2,8 +2,10 @@ package sim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -75,6 +77,8 @@ func TestDecodeScenario_fieldErrors(t *testing.T) {
 		{"long duration", `"duration": "10d"`, `"duration": "500d"`, "duration", nil},
 		{"sample too fine", `"sampleEvery": "6h"`, `"sampleEvery": "1s"`, "sampleEvery", nil},
 		{"start", `"seed": 7,`, `"seed": 7, "start": "yesterday",`, "start", nil},
+		// package device counts a run's calendar in int64 nanoseconds: up to 2116
+		{"start past the device calendar", `"seed": 7,`, `"seed": 7, "start": "2150-01-01T00:00:00Z",`, "start", nil},
 		{"unknown platform", `"platform": "iOS"`, `"platform": "iOZ"`, "fleet.platforms[1].platform", mdm.ErrUnknownEnum},
 		{"platform twice", `"platform": "iOS"`, `"platform": "windows"`, "fleet.platforms[1].platform", nil},
 		{"platform shares", `"share": 0.4, "osVersions"`, `"share": 0.5, "osVersions"`, "fleet.platforms", nil},
@@ -198,6 +202,19 @@ func lastKey(path string) string {
 		return path[i+1:]
 	}
 	return path
+}
+
+// A start Validate accepts is one the run accepts: the latest year runs.
+func TestDecodeScenario_latestStartRuns(t *testing.T) {
+	start := fmt.Sprintf(`"seed": 7, "start": "%d-12-31T23:00:00-05:00",`, maxStartYear)
+	src := strings.Replace(string(readSmall(t)), `"seed": 7,`, start, 1)
+	sc, err := DecodeScenario([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), sc, Options{Until: 2 * Day}); err != nil {
+		t.Fatalf("accepted, then Run says: %v", err)
+	}
 }
 
 func TestDecodeScenario_collectsSeveral(t *testing.T) {

@@ -21,6 +21,9 @@ const (
 	MinSampleEvery = time.Minute
 	maxListLen     = 10_000 // apps, groups, assignments, timeline entries, ...
 	shareTolerance = 1e-6   // shares that must sum to 1 may miss by this much
+	// The years a run may start in: package device counts the calendar in
+	// int64 nanoseconds since 1970, up to early 2116 (device.NewFleet).
+	minStartYear, maxStartYear = 2000, 2100
 	// maxOwnedLicenses is the most licenses of one app a license pool counts
 	// (package license refuses a larger store total).
 	maxOwnedLicenses = 1 << 30
@@ -150,8 +153,8 @@ func (v *validator) scenario() {
 		v.bad("sampleEvery", s.SampleEvery.String(), "must be between 1m and the run's duration",
 			`sample every few hours, e.g. "6h"`)
 	}
-	if !s.Start.IsZero() && (s.Start.Year() < 2000 || s.Start.Year() > 2200) {
-		v.bad("start", s.Start.Format(time.RFC3339), "is not between the years 2000 and 2200", "give a calendar time such as 2026-01-05T00:00:00Z")
+	if !s.Start.IsZero() && (s.Start.Year() < minStartYear || s.Start.Year() > maxStartYear) {
+		v.bad("start", s.Start.Format(time.RFC3339), "is not between the years 2000 and 2100", "give a calendar time such as 2026-01-05T00:00:00Z")
 	}
 	v.policy()
 	v.behavior()
