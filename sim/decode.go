@@ -139,6 +139,10 @@ type walker struct {
 	pos   *positions
 	errs  []*FieldError
 	fatal error // a syntax error: the stream cannot be followed further
+	// inProfile counts the device.Profile values being walked: inside one a
+	// null is an error (package device decodes profiles strictly), where
+	// elsewhere encoding/json leaves the field as it is.
+	inProfile int
 }
 
 func (w *walker) add(e *FieldError, off int) {
@@ -196,13 +200,16 @@ var (
 	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
 )
 
+// profileType is decoded by package device, which refuses a null anywhere in it.
+var profileType = reflect.TypeFor[device.Profile]()
+
 // fieldWise are struct types whose UnmarshalJSON decodes field by field, as
 // encoding/json would (strictly, fields absent keeping their values): the walk
 // goes into them like any struct, so that their errors name the inner field and
 // its line.
 var fieldWise = map[reflect.Type]bool{
-	reflect.TypeFor[device.Profile](): true,
-	reflect.TypeFor[ProfileSpec]():    true,
+	profileType:                    true,
+	reflect.TypeFor[ProfileSpec](): true,
 }
 
 // value walks one JSON value that decodes into t, recording its position under
@@ -210,6 +217,10 @@ var fieldWise = map[reflect.Type]bool{
 func (w *walker) value(path string, t reflect.Type) {
 	off := w.offset()
 	w.pos.at[path] = off
+	if t == profileType {
+		w.inProfile++
+		defer func() { w.inProfile-- }()
+	}
 	pt := reflect.PointerTo(t)
 	switch {
 	case t.Kind() == reflect.Pointer:
@@ -228,6 +239,10 @@ func (w *walker) value(path string, t reflect.Type) {
 		return
 	}
 	if tok == nil { // null: encoding/json leaves the zero value
+		if w.inProfile > 0 {
+			w.add(&FieldError{Field: path, Value: "null", Reason: "is null",
+				Remedy: "leave the field out to keep the profile's default, or give a value"}, off)
+		}
 		return
 	}
 	wrong := func(want string) {
