@@ -107,8 +107,16 @@ func (f *scenarioFlags) load(stderr io.Writer) *sim.Scenario {
 		// WithDays moves nothing else: a timeline past the new end is refused
 		// here, before anything runs, naming the field.
 		if err := sc.Validate(); err != nil {
-			fmt.Fprintf(stderr, "fleetsim: %s with -devices %d -days %d:\n%v\n", f.scenario, sc.Fleet.Devices,
-				f.days, err)
+			// Only -devices and -days change a file that validated: name the
+			// ones given.
+			var with []string
+			if set["devices"] {
+				with = append(with, fmt.Sprintf("-devices %d", f.devices))
+			}
+			if set["days"] {
+				with = append(with, fmt.Sprintf("-days %d", f.days))
+			}
+			fmt.Fprintf(stderr, "fleetsim: %s with %s:\n%v\n", f.scenario, strings.Join(with, " "), err)
 			return nil
 		}
 	}

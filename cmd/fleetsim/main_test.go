@@ -277,6 +277,34 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// A scenario file made invalid by -devices or -days: the message names the
+// flags given, and only them.
+func TestScaledFileInvalid(t *testing.T) {
+	src, err := os.ReadFile("testdata/summary.jsonc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "many.jsonc")
+	// 40,000,000 licenses for 150 devices: scaled to 1,000 devices, more than a store app may own
+	big := strings.Replace(string(src), `"licenses": 40}`, `"licenses": 40000000}`, 1)
+	if err := os.WriteFile(file, []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args      []string
+		want, not string
+	}{
+		{[]string{"-devices", "1000"}, "with -devices 1000:\n", "-days"},
+		{[]string{"-days", "1"}, "with -days 1:\n", "-devices"},
+		{[]string{"-devices", "1000", "-days", "1"}, "with -devices 1000 -days 1:\n", ""},
+	} {
+		code, _, stderr := fleetsim(t, false, append([]string{"-scenario", file}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || (tc.not != "" && strings.Contains(stderr, tc.not)) {
+			t.Errorf("%v: exit %d, stderr %q; want 2, %q and no %q", tc.args, code, stderr, tc.want, tc.not)
+		}
+	}
+}
+
 // The reproduction line names the scenario, the seed, the fleet size and the
 // days the run had, so that it runs the same scenario again.
 func TestRepro(t *testing.T) {
