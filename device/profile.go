@@ -272,6 +272,7 @@ func (p *Profile) Validate() error {
 	if err := u.RestartStuckDelay.validate("user.restartStuckDelay", u.RestartStuckProbability == 0); err != nil {
 		return err
 	}
+	seen := make(map[mdm.AppID]struct{}, len(p.UnmanagedApps)) // not a pairwise search: a file may list 100,000
 	for i, a := range p.UnmanagedApps {
 		field := "unmanagedApps[" + strconv.Itoa(i) + "]"
 		if err := mdm.CheckID(field+".appId", string(a.App)); err != nil {
@@ -286,11 +287,10 @@ func (p *Profile) Validate() error {
 		if err := checkProbability(field+".probability", a.Probability); err != nil {
 			return err
 		}
-		for j := 0; j < i; j++ {
-			if p.UnmanagedApps[j].App == a.App {
-				return profileError(field+".appId", string(a.App), "appears twice", "list each unmanaged app once")
-			}
+		if _, dup := seen[a.App]; dup {
+			return profileError(field+".appId", string(a.App), "appears twice", "list each unmanaged app once")
 		}
+		seen[a.App] = struct{}{}
 	}
 	return nil
 }

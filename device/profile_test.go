@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,23 @@ func TestProfile_DefaultIsValid(t *testing.T) {
 }
 
 func quietProfileValid() error { p := quietProfile(); return p.Validate() }
+
+// A scenario file of 4 MiB holds about 100,000 unmanaged apps: validating
+// them is linear, not a pairwise search for duplicates that took close to a
+// minute (an input must never hang the reader).
+func TestProfile_ValidateManyUnmanagedApps(t *testing.T) {
+	p := DefaultProfile()
+	for i := range 80_000 {
+		p.UnmanagedApps = append(p.UnmanagedApps, UnmanagedApp{App: mdm.AppID("app-" + strconv.Itoa(i))})
+	}
+	p.UnmanagedApps = append(p.UnmanagedApps, UnmanagedApp{App: "app-7"})
+	begin := time.Now()
+	err := p.Validate()
+	wantErr(t, err, ErrInvalidProfile, "unmanagedApps[80000].appId")
+	if el := time.Since(begin); el > 3*time.Second {
+		t.Fatalf("validating 80,001 unmanaged apps took %v", el)
+	}
+}
 
 // Every field's errors name the field by its JSON path and wrap
 // ErrInvalidProfile.
