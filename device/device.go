@@ -207,8 +207,9 @@ func (d *Device) Init(id mdm.DeviceID, b *Behavior, now Time, rng *rand.Rand) er
 		}
 	}
 	if b.absEvery > 0 {
-		d.absStart = now + Time(expDraw(rng, b.absEvery))
-		d.absEnd = d.absStart + Time(b.absLength.draw(rng))
+		// Two draws of up to 2^62 ns each: the end saturates at Never.
+		d.absStart = after(now, expDraw(rng, b.absEvery))
+		d.absEnd = after(d.absStart, b.absLength.draw(rng))
 	}
 	d.scheduleUser(now, rng)
 	if b.rebootEvery > 0 {

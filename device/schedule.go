@@ -152,8 +152,8 @@ func (d *Device) computeWake(t Time) Time {
 // starting an exponential wait after the end of the last one.
 func (d *Device) onWake(t Time, rng *rand.Rand) {
 	if b := d.b; d.absEnd <= t && b.absEvery > 0 {
-		d.absStart = d.absEnd + Time(expDraw(rng, b.absEvery))
-		d.absEnd = d.absStart + Time(b.absLength.draw(rng))
+		d.absStart = after(d.absEnd, expDraw(rng, b.absEvery))
+		d.absEnd = after(d.absStart, b.absLength.draw(rng))
 	}
 	d.wake = d.computeWake(t)
 }

@@ -121,6 +121,27 @@ func TestSchedule_Absences(t *testing.T) {
 	}
 }
 
+// The longest absences a profile allows (a mean of 100 years between them,
+// lasting an exponential 100 years) end at Never, not at a time that wrapped
+// below their start: such an absence would end before it began, and the next
+// one would be drawn from a time before the run.
+func TestSchedule_AbsencesAtTheEndOfTime(t *testing.T) {
+	p := quietProfile()
+	p.Schedule.AbsenceEvery = MaxDuration
+	p.Schedule.AbsenceLength = Exponential(time.Duration(MaxDuration))
+	f := newFleet(t, nil)
+	for seed := range uint64(300) {
+		d, rng := newDevice(t, f, p, 0, seed)
+		if d.absEnd < d.absStart {
+			t.Fatalf("seed %d: absence [%v, %v) ends before it starts", seed, d.absStart, d.absEnd)
+		}
+		mustStep(t, d, 400*day, rng)
+		if d.absEnd < d.absStart || (d.absStart > 400*day) != d.Online(400*day) {
+			t.Fatalf("seed %d: at %v absence [%v, %v), online %v", seed, Time(400*day), d.absStart, d.absEnd, d.Online(400*day))
+		}
+	}
+}
+
 // The user acts only while the device is online: an action due at night waits
 // for the morning. Leaving the company does not wait.
 func TestDevice_UserActsOnlyOnline(t *testing.T) {
