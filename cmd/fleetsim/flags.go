@@ -36,7 +36,8 @@ func newFlags(name string, stderr io.Writer) *scenarioFlags {
 		"(default: the scenario's; builtin:mid 5000, builtin:large 100000)")
 	f.fs.IntVar(&f.days, "days", 0, "the run's length, `N` simulated days; the built-in scenarios rescale their timeline to fit\n"+
 		"(default: the scenario's; builtin:mid 14, builtin:large 30)")
-	f.fs.BoolVar(&f.quiet, "q", false, "no progress bar on stderr (default off: the bar shows on a terminal once a run takes over a second)")
+	f.fs.BoolVar(&f.quiet, "q", false, "quiet: no progress bar, and no note of the files -out wrote; errors still go to stderr\n"+
+		"(default off: the bar shows on a terminal once a run takes over a second)")
 	return f
 }
 

@@ -23,7 +23,8 @@
 //	-out DIR         write report.json, summary.txt, compliance.png, time-to-install.png,
 //	                 licenses.png, failures.png and report.html into DIR (default: none)
 //	-json            print the JSON report on stdout instead of the text summary (default off)
-//	-q               no progress bar (default off; the bar shows on a terminal once a run takes over a second)
+//	-q               quiet: no progress bar, and no note of the files -out wrote; errors still go to stderr
+//	                 (default off; the bar shows on a terminal once a run takes over a second)
 //
 // Scenario files are JSON with comments ("//" and "/* */", as JSONC); the
 // format is the documentation of sim.Scenario, and example-scenario prints a

@@ -414,6 +414,10 @@ func TestProgress(t *testing.T) {
 	if _, _, stderr := fleetsim(t, true, "-q", "-scenario", "testdata/summary.jsonc"); stderr != "" {
 		t.Errorf("-q on a terminal printed %q", stderr)
 	}
+	// -q also drops the note of the files -out wrote, as its help says.
+	if _, _, stderr := fleetsim(t, true, "-q", "-scenario", "testdata/summary.jsonc", "-out", t.TempDir()); stderr != "" {
+		t.Errorf("-q -out printed %q", stderr)
+	}
 }
 
 // -json prints the report's JSON form, the same bytes for the same flags.
