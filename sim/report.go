@@ -259,6 +259,21 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
+// RequiredStatuses is how many (device, app) statuses of apps with a required
+// assignment the last sample counted: what Compliance is a share of. With
+// none, Compliance is 0 and means nothing.
+func (r *Report) RequiredStatuses() int {
+	n := 0
+	if len(r.Samples) > 0 {
+		for _, a := range r.Samples[len(r.Samples)-1].Apps {
+			if a.Required {
+				n += a.Targeted
+			}
+		}
+	}
+	return n
+}
+
 // WriteText writes a readable summary: what ran, compliance and time to
 // install, licenses, failures, conflicts, admin actions, syncs, events and
 // their rate, the seed and the trace hash.
@@ -267,7 +282,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("scenario %s: %d devices, %d users, %d apps, %s from %s, seed %d\n", r.Scenario, r.Devices, r.Users, r.Apps,
 		r.Duration, r.Start.Format("2006-01-02"), r.Seed)
-	p("\ncompliance at the end: %.1f%% of required (device, app) statuses installed\n", 100*r.Compliance)
+	if r.RequiredStatuses() == 0 {
+		p("\ncompliance at the end: no required (device, app) statuses\n")
+	} else {
+		p("\ncompliance at the end: %.1f%% of required (device, app) statuses installed\n", 100*r.Compliance)
+	}
 	p("time to install, required apps: %s\n", r.TimeToInstall.text())
 	p("restore after a user removed a required app (T3): %s\n", r.Restore.text())
 

@@ -27,6 +27,9 @@ func WriteHTML(w io.Writer, r *sim.Report, charts []Chart) error {
 		return err
 	}
 	d := page{R: r, Summary: summary.String(), Compliance: fmt.Sprintf("%.1f%%", 100*r.Compliance)}
+	if r.RequiredStatuses() == 0 {
+		d.Compliance = "" // the page says there is none to report
+	}
 	for _, c := range charts {
 		// Built here rather than in the template: html/template would escape
 		// every '+' of the base64 text as an entity, a third more bytes.
@@ -158,7 +161,7 @@ code { font-size: .95em; }
 <table class="keys">
 <tr><td>fleet</td><td>{{.R.Devices}} devices, {{.R.Users}} users, {{.R.Apps}} apps</td></tr>
 <tr><td>simulated</td><td>{{.R.Duration}} from {{.R.Start.Format "2006-01-02"}}</td></tr>
-<tr><td>compliance at the end</td><td><b>{{.Compliance}}</b> of required (device, app) statuses installed</td></tr>
+<tr><td>compliance at the end</td><td>{{if .Compliance}}<b>{{.Compliance}}</b> of required (device, app) statuses installed{{else}}no required (device, app) statuses{{end}}</td></tr>
 <tr><td>time to install</td><td>{{with .R.TimeToInstall}}{{if .Count}}p50 {{.P50}}, p90 {{.P90}}, p99 {{.P99}}, max {{.Max}} over {{.Count}} installs{{else}}no installs{{end}}{{end}}</td></tr>
 <tr><td>restore after a user removed a required app (T3)</td><td>{{with .R.Restore}}{{if .Count}}p50 {{.P50}}, p90 {{.P90}}, p99 {{.P99}} over {{.Count}}{{else}}none{{end}}{{end}}</td></tr>
 <tr><td>events</td><td>{{.R.Events.Total}} ({{.R.Events.CheckIns}} check-ins, {{.R.Events.DeviceSteps}} device events, {{.R.Events.Enrollments}} enrollments, {{.R.Events.Pushes}} pushes){{with .Wall}}; {{.}}{{end}}</td></tr>

@@ -171,6 +171,26 @@ func TestWriteHTML(t *testing.T) {
 	}
 }
 
+// With no required (device, app) status there is no compliance: the page says
+// so rather than "0.0%", as the summary does.
+func TestWriteHTML_nothingRequired(t *testing.T) {
+	rep := smallReport(t)
+	last := rep.Samples[len(rep.Samples)-1]
+	last.Apps = slices.Clone(last.Apps) // the report is shared: change copies
+	for j := range last.Apps {
+		last.Apps[j].Required = false
+	}
+	rep.Samples = []sim.Sample{last}
+	rep.Compliance = 0
+	var b bytes.Buffer
+	if err := WriteHTML(&b, rep, nil); err != nil {
+		t.Fatal(err)
+	}
+	if html := b.String(); !strings.Contains(html, "<td>no required (device, app) statuses</td>") || strings.Contains(html, "0.0%") {
+		t.Errorf("the page does not say there is no compliance to report:\n%s", html)
+	}
+}
+
 // WriteDir writes the JSON (the report's own form), the summary, the charts
 // and the page.
 func TestWriteDir(t *testing.T) {
