@@ -220,6 +220,18 @@ func TestDecodeScenario_latestStartRuns(t *testing.T) {
 	}
 }
 
+// A nil scenario is refused with the package's error, never a panic: Run
+// validates first.
+func TestValidate_nil(t *testing.T) {
+	var sc *Scenario
+	if err := sc.Validate(); !errors.Is(err, ErrInvalidScenario) {
+		t.Fatalf("Validate of nil: %v", err)
+	}
+	if rep, err := Run(context.Background(), nil, Options{}); rep != nil || !errors.Is(err, ErrInvalidScenario) {
+		t.Fatalf("Run of nil: %v, %v", rep, err)
+	}
+}
+
 func TestDecodeScenario_collectsSeveral(t *testing.T) {
 	src := strings.NewReplacer(`"devices": 200`, `"devices": 0`, `"users": 150`, `"users": -1`).Replace(string(readSmall(t)))
 	_, err := DecodeScenario([]byte(src))

@@ -39,6 +39,9 @@ func (s *Scenario) Validate() error { return s.validate(nil) }
 // validate runs every check; pos, when the scenario came from JSON, places the
 // errors in the file.
 func (s *Scenario) validate(pos *positions) error {
+	if s == nil {
+		return &ScenarioError{Errors: []*FieldError{{Reason: "is nil", Remedy: "pass a *Scenario: DecodeScenario, MidScenario or one built in Go"}}}
+	}
 	v := &validator{s: s}
 	v.scenario()
 	if len(v.errs) == 0 {
