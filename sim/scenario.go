@@ -33,8 +33,8 @@ type Scenario struct {
 	Start time.Time `json:"start,omitzero"`
 	// Duration is how long the run lasts in virtual time, e.g. "30d". Required.
 	Duration Duration `json:"duration"`
-	// SampleEvery is how often metrics are sampled (compliance, license use).
-	// Default 6h.
+	// SampleEvery is how often metrics are sampled (compliance, license use):
+	// at least 1m, and at most MaxSamples samples over the run. Default 6h.
 	SampleEvery Duration `json:"sampleEvery,omitzero"`
 	// Policy changes product defaults (SPEC P) for a what-if; fields left out keep
 	// mdm.DefaultPolicy().

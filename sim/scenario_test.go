@@ -76,6 +76,7 @@ func TestDecodeScenario_fieldErrors(t *testing.T) {
 		{"zero duration", `"duration": "10d"`, `"duration": "0s"`, "duration", nil},
 		{"long duration", `"duration": "10d"`, `"duration": "500d"`, "duration", nil},
 		{"sample too fine", `"sampleEvery": "6h"`, `"sampleEvery": "1s"`, "sampleEvery", nil},
+		{"too many samples", `"sampleEvery": "6h"`, `"sampleEvery": "1m"`, "sampleEvery", nil}, // 14,401 in 10d
 		{"start", `"seed": 7,`, `"seed": 7, "start": "yesterday",`, "start", nil},
 		// package device counts a run's calendar in int64 nanoseconds: up to 2116
 		{"start past the device calendar", `"seed": 7,`, `"seed": 7, "start": "2150-01-01T00:00:00Z",`, "start", nil},

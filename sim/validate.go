@@ -19,6 +19,10 @@ const (
 	MaxUsers       = 10_000_000
 	MaxRunDuration = 400 * Day
 	MinSampleEvery = time.Minute
+	// MaxSamples bounds the metric samples of a run (duration / sampleEvery):
+	// each holds a line per app, in memory and in the JSON report, and a
+	// chart shows no more. A sample a minute fits a week.
+	MaxSamples     = 10_000
 	maxListLen     = 10_000 // apps, groups, assignments, timeline entries, ...
 	shareTolerance = 1e-6   // shares that must sum to 1 may miss by this much
 	// The years a run may start in: package device counts the calendar in
@@ -152,9 +156,17 @@ func (v *validator) scenario() {
 	case dur(s.Duration) > MaxRunDuration:
 		v.bad("duration", s.Duration.String(), "is over 400 days", "simulate at most 400 days")
 	}
-	if s.SampleEvery != 0 && (dur(s.SampleEvery) < MinSampleEvery || s.SampleEvery > s.Duration) {
+	switch {
+	case s.SampleEvery == 0:
+	case dur(s.SampleEvery) < MinSampleEvery || s.SampleEvery > s.Duration:
 		v.bad("sampleEvery", s.SampleEvery.String(), "must be between 1m and the run's duration",
 			`sample every few hours, e.g. "6h"`)
+	case s.Duration > 0 && dur(s.Duration)/dur(s.SampleEvery) >= MaxSamples:
+		// the finest that fits, rounded up to a minute
+		least := (dur(s.Duration)/MaxSamples + time.Minute).Truncate(time.Minute)
+		v.bad("sampleEvery", s.SampleEvery.String(),
+			fmt.Sprintf("gives %d samples over the run's %s, over the %d a report holds", dur(s.Duration)/dur(s.SampleEvery)+1, s.Duration, MaxSamples),
+			fmt.Sprintf("sample every %s or less often", Duration(least)))
 	}
 	if !s.Start.IsZero() && (s.Start.Year() < minStartYear || s.Start.Year() > maxStartYear) {
 		v.bad("start", s.Start.Format(time.RFC3339), "is not between the years 2000 and 2100", "give a calendar time such as 2026-01-05T00:00:00Z")
