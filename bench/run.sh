@@ -36,12 +36,13 @@ echo "cores: $(nproc)   memory: $(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
 uptime
 
 step "go benchmarks (count $COUNT)"
-# bench/fleet runs the whole default scenario per op; it is the slowest, so it
-# runs once below rather than COUNT times here.
+# bench/fleet runs the whole default scenario per op (and the same fleet with
+# nothing to manage, BareScenario); it is the slowest, so it runs once below
+# rather than COUNT times here.
 go test -run '^$' -bench . -benchmem -count "$COUNT" \
 	./bench/resolve ./bench/license ./bench/checkin ./bench/reconcile ./bench/eventq \
 	./device ./sim/eventq ./storesync/applefake
-go test -run '^$' -bench DefaultScenario -benchmem -benchtime 1x ./bench/fleet
+go test -run '^$' -bench 'DefaultScenario|BareScenario' -benchmem -benchtime 1x ./bench/fleet
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -4,6 +4,9 @@
 //
 //	go test ./bench/fleet -run XXX -bench DefaultScenario -benchtime 1x
 //
+// BareScenario runs the same fleet with nothing to manage, for the cost of the
+// simulator's own machinery.
+//
 // FLEET_DEVICES and FLEET_DAYS change the size (1,000,000 devices for 7 days is
 // the large run).
 package fleet
