@@ -18,8 +18,10 @@ var (
 	ErrOffline        = errors.New("device is offline")           // CheckIn or Receive while offline
 	ErrNotInitialized = errors.New("device not initialized")      // a zero Device; use New or Init
 	ErrNoRand         = errors.New("no random source")            // a nil *rand.Rand
-	ErrOtherFleet     = errors.New("behavior of another fleet")   // Init with a Behavior from elsewhere
-	ErrUnknownDevice  = errors.New("device id refused")           // Init with an empty or malformed id
+	// Deprecated: ErrOtherFleet is returned by no call: Init takes a
+	// Behavior of any fleet, and the device then belongs to that fleet.
+	ErrOtherFleet    = errors.New("behavior of another fleet")
+	ErrUnknownDevice = errors.New("device id refused") // Init with an empty or malformed id
 )
 
 // Result codes the device reports with a command result. Installer exit codes
