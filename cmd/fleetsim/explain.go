@@ -32,6 +32,13 @@ func explain(ctx context.Context, args []string, stdout, stderr io.Writer, tty b
 	if code, ok := f.parse(args, stderr); !ok {
 		return code
 	}
+	if f.set()["at"] && at <= 0 {
+		// sim.Options.Until 0 means the end of the run: an explicit 0 would
+		// silently explain the end instead of the start.
+		fmt.Fprintf(stderr, "fleetsim explain: -at %s is not after the start of the run, where nothing has happened yet: "+
+			"give a later moment such as 3d12h, or leave -at out for the end of the run\n", at)
+		return exitUsage
+	}
 	sc := f.load(stderr)
 	if sc == nil {
 		return exitUsage

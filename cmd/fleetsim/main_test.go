@@ -159,6 +159,8 @@ func TestExplain_golden(t *testing.T) {
 		{[]string{"-device", "dev-000002", "-app", "outlok"}, "not an app of the scenario: use one of vpn, authenticator, outlook"},
 		{[]string{"-device", "dev-000002", "-app", "outlook", "-at", "8d"}, "Until 8d is outside the run (0 to 7d)"},
 		{[]string{"-device", "dev-000002", "-app", "outlook", "-at", "soon"}, "invalid value \"soon\" for flag -at"},
+		{[]string{"-device", "dev-000002", "-app", "outlook", "-at", "0s"}, "-at 0s is not after the start of the run"},
+		{[]string{"-device", "dev-000002", "-app", "outlook", "-at", "-1h"}, "-at -1h is not after the start of the run"},
 	} {
 		args := append([]string{"explain", "-scenario", "testdata/summary.jsonc"}, tc.args...)
 		if code, _, stderr := fleetsim(t, false, args...); code != exitUsage || !strings.Contains(stderr, tc.want) {
