@@ -28,6 +28,9 @@ type model struct {
 	asgs       map[mdm.AssignmentID]mdm.Assignment
 	asgOrder   []mdm.AssignmentID
 	next       int
+	// lastOpDirectory says whether applyOp's last change was one of group
+	// members or nesting.
+	lastOpDirectory bool
 }
 
 func newModel() *model {
@@ -120,6 +123,55 @@ func (m *model) hasUser(g mdm.GroupID, u mdm.UserID) bool {
 
 func (m *model) hasDevice(g mdm.GroupID, d mdm.DeviceID) bool {
 	return m.has(g, func(gr *mdm.Group) bool { return slices.Contains(gr.Devices, d) })
+}
+
+// targetedReach maps every live user ("u:" id) and device ("d:" id) to the
+// groups an assignment targets (include or exclusion) that hold it, directly or
+// through nested groups: what resolution reads of the directory.
+func (m *model) targetedReach() map[string][]mdm.GroupID {
+	var targeted []mdm.GroupID
+	for _, id := range m.groupOrder {
+		for _, a := range m.asgs {
+			if a.Target.HasGroup() && a.Target.Group == id {
+				targeted = append(targeted, id)
+				break
+			}
+		}
+	}
+	out := map[string][]mdm.GroupID{}
+	for _, u := range m.userOrder {
+		if m.users[u] {
+			out["u:"+string(u)] = slices.DeleteFunc(slices.Clone(targeted), func(g mdm.GroupID) bool { return !m.hasUser(g, u) })
+		}
+	}
+	for _, d := range m.devOrder {
+		if m.devices[d] != nil {
+			out["d:"+string(d)] = slices.DeleteFunc(slices.Clone(targeted), func(g mdm.GroupID) bool { return !m.hasDevice(g, d) })
+		}
+	}
+	return out
+}
+
+// affectedBetween lists, sorted, the live devices whose targeted groups differ
+// between two targetedReach results, through the device or its primary user.
+func (m *model) affectedBetween(before, after map[string][]mdm.GroupID) []string {
+	var out []string
+	for _, id := range m.devOrder {
+		d := m.devices[id]
+		if d == nil {
+			continue
+		}
+		k := "d:" + string(id)
+		changed := !slices.Equal(before[k], after[k])
+		if u := "u:" + string(d.PrimaryUser); d.PrimaryUser != "" && !slices.Equal(before[u], after[u]) {
+			changed = true
+		}
+		if changed {
+			out = append(out, string(id))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (m *model) targetKind(tg mdm.Target) mdm.MemberKind {

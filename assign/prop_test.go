@@ -160,9 +160,19 @@ func TestPropIncremental(t *testing.T) {
 				r.ResolveAll(rapid.IntRange(1, 3).Draw(t, "workers"))
 			}
 			before := snapshot()
-			af, ok := applyOp(t, r, m)
+			reachBefore := m.targetedReach()
+			af, ok, directory := applyOp(t, r, m)
 			if !ok {
 				continue
+			}
+			if directory {
+				// D1: a change of members or nesting affects exactly the devices
+				// whose set of targeted groups (through the device, or through
+				// its primary user) it changed.
+				want := m.affectedBetween(reachBefore, m.targetedReach())
+				if got := slices.Sorted(slices.Values(idsOf(af))); !slices.Equal(got, want) {
+					t.Fatalf("directory change: Affected %v, want %v", got, want)
+				}
 			}
 			after := snapshot()
 			for id, want := range after {
@@ -191,8 +201,15 @@ func TestPropIncremental(t *testing.T) {
 
 // applyOp draws one change, applies it to the resolver and, when the model says
 // it is valid, to the model; it fails the test when the resolver's verdict
-// differs from the model's.
-func applyOp(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
+// differs from the model's. directory is true for changes of group members or
+// nesting (AddMember, RemoveMember, PutGroup).
+func applyOp(t *rapid.T, r *Resolver, m *model) (af Affected, ok, directory bool) {
+	af, ok = applyOp1(t, r, m)
+	return af, ok, m.lastOpDirectory
+}
+
+func applyOp1(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
+	m.lastOpDirectory = false
 	liveUsers := func() []mdm.UserID {
 		var out []mdm.UserID
 		for _, u := range m.userOrder {
@@ -222,6 +239,7 @@ func applyOp(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
 	}
 	switch op := rapid.IntRange(0, 10).Draw(t, "op"); op {
 	case 0, 1: // AddMember / RemoveMember
+		m.lastOpDirectory = true
 		g := m.groups[rapid.SampledFrom(m.groupOrder).Draw(t, "group")]
 		var member string
 		var list *[]string
@@ -263,6 +281,7 @@ func applyOp(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
 		g.Devices = slices.DeleteFunc(g.Devices, func(d mdm.DeviceID) bool { return string(d) == member })
 		return af, true
 	case 2: // PutGroup: replace members and nesting
+		m.lastOpDirectory = true
 		id := rapid.SampledFrom(m.groupOrder).Draw(t, "group")
 		g := drawGroup(t, m, id, m.groups[id].Kind)
 		af, err := r.PutGroup(g)
@@ -270,6 +289,7 @@ func applyOp(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
 		m.groups[id] = &g
 		return af, true
 	case 3: // PutGroup: a new group nesting existing ones
+		m.lastOpDirectory = true
 		id := mdm.GroupID(m.id("g"))
 		g := drawGroup(t, m, id, mdm.MemberKind(rapid.IntRange(1, 2).Draw(t, "kind")))
 		af, err := r.PutGroup(g)
