@@ -93,16 +93,85 @@ func (r *Resolver) members(g int32) (users, devices []int32) {
 // that some assignment targets: what resolution reads of a member's groups.
 func (r *Resolver) targeted(direct []int32, buf []int32) []int32 {
 	start := len(buf)
-	r.marks2.reset(len(r.groups))
 	for _, g := range direct {
-		r.upGroups(&r.marks2, g, func(x int32) {
-			if len(r.groups[x].targeting) > 0 {
-				buf = append(buf, x)
-			}
-		})
+		buf = append(buf, r.above[g]...)
 	}
 	slices.Sort(buf[start:])
-	return buf
+	return buf[:start+len(slices.Compact(buf[start:]))]
+}
+
+// rebuildFlat rebuilds the flat item list of g from its above list.
+func (r *Resolver) rebuildFlat(g int32) {
+	flat := r.flats[g][:0]
+	for _, y := range r.above[g] {
+		flat = r.itemsOf(flat, r.groups[y].targeting)
+	}
+	r.flats[g] = flat
+}
+
+// targetingChanged updates the above and flat lists of t and of every group
+// nested in it after the assignments targeting t changed; wasTargeted is
+// whether some assignment targeted t before. Only those groups have t above
+// them, and t itself enters or leaves their above lists only when it becomes
+// targeted or untargeted.
+func (r *Resolver) targetingChanged(t int32, wasTargeted bool) {
+	now := len(r.groups[t].targeting) > 0
+	r.marks.reset(len(r.groups))
+	r.downGroups(&r.marks, t, func(x int32) {
+		if now != wasTargeted {
+			r.above[x] = editSorted(r.above[x], t, now)
+		}
+		r.rebuildFlat(x)
+	})
+}
+
+// nestingChanged recomputes the above and flat lists of the groups in starts and
+// of every group nested in them, after the groups nesting starts changed.
+// Nothing else can change: a group's ancestors change only through an edge
+// that changed, and every such edge leads into starts. Groups are taken parents
+// first, so each reads its parents' lists already up to date, and each is
+// computed once: the work is that of one walk down from starts.
+func (r *Resolver) nestingChanged(starts []int32) {
+	r.marks.reset(len(r.groups))
+	var post []int32 // children before parents
+	for _, g := range starts {
+		post = r.postorderBelow(g, post)
+	}
+	var buf []int32
+	for k := len(post) - 1; k >= 0; k-- {
+		x := post[k]
+		gr := &r.groups[x]
+		buf = buf[:0]
+		r.marks2.reset(len(r.groups))
+		if len(gr.targeting) > 0 {
+			r.marks2.visit(x)
+			buf = append(buf, x)
+		}
+		for _, p := range gr.parents {
+			for _, y := range r.above[p] {
+				if r.marks2.visit(y) {
+					buf = append(buf, y)
+				}
+			}
+		}
+		slices.Sort(buf)
+		if !slices.Equal(buf, r.above[x]) {
+			r.above[x] = slices.Clone(buf) // each group owns its list: editSorted edits in place
+			r.rebuildFlat(x)
+		}
+	}
+}
+
+// postorderBelow appends to out g and the groups nested in it that r.marks has
+// not marked yet, each after every group nested in it, and marks them.
+func (r *Resolver) postorderBelow(g int32, out []int32) []int32 {
+	if !r.marks.visit(g) {
+		return out
+	}
+	for _, c := range r.groups[g].children {
+		out = r.postorderBelow(c, out)
+	}
+	return append(out, g)
 }
 
 // membershipChange runs mutate, which changes group memberships or nesting, and
@@ -149,13 +218,4 @@ func (r *Resolver) membershipChange(users, devices []int32, mutate func()) {
 
 // anyTargetedAbove reports whether g or a group nesting it is targeted: only
 // then can a membership change of g alter a resolution.
-func (r *Resolver) anyTargetedAbove(g int32) bool {
-	found := false
-	r.marks.reset(len(r.groups))
-	r.upGroups(&r.marks, g, func(x int32) {
-		if len(r.groups[x].targeting) > 0 {
-			found = true
-		}
-	})
-	return found
-}
+func (r *Resolver) anyTargetedAbove(g int32) bool { return len(r.above[g]) > 0 }

@@ -343,8 +343,9 @@ func (r *Resolver) linkTarget(i int32, add bool) {
 	switch {
 	case ar.group >= 0:
 		g := &r.groups[ar.group]
+		was := len(g.targeting) > 0
 		g.targeting, _ = change(g.targeting, i)
-		r.rebuildFlatBelow(ar.group)
+		r.targetingChanged(ar.group, was)
 	case ar.kind == mdm.UserMembers:
 		r.allUsers, _ = change(r.allUsers, i)
 		r.allUsersFlat = r.itemsOf(r.allUsersFlat[:0], r.allUsers)
@@ -359,20 +360,6 @@ func (r *Resolver) itemsOf(dst []item, asgs []int32) []item {
 		dst = append(dst, r.asgs[a].it)
 	}
 	return dst
-}
-
-// rebuildFlatBelow rebuilds the flat item list of g and of every group nested in
-// it.
-func (r *Resolver) rebuildFlatBelow(g int32) {
-	r.marks.reset(len(r.groups))
-	r.downGroups(&r.marks, g, func(x int32) {
-		flat := r.flats[x][:0]
-		r.marks2.reset(len(r.groups))
-		r.upGroups(&r.marks2, x, func(y int32) {
-			flat = r.itemsOf(flat, r.groups[y].targeting)
-		})
-		r.flats[x] = flat
-	})
 }
 
 // mayApply reports whether an assignment's item can apply to a device: what

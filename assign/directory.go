@@ -223,8 +223,12 @@ func (r *Resolver) PutGroup(g mdm.Group) (Affected, error) {
 				"would change the kind of group "+string(g.ID)+", which an assignment targets or another group nests",
 				"remove its assignments and take it out of its parent groups first, or create a new group")
 		}
+		// A nested group makes a cycle when it is gi or nests gi: when it is
+		// among gi and the groups above it.
+		r.marks.reset(len(r.groups))
+		r.upGroups(&r.marks, gi, func(int32) {})
 		for n, c := range children {
-			if r.nests(c, gi) {
+			if r.marks.has(c) {
 				return Affected{}, verr("groups["+strconv.Itoa(n)+"]", string(r.groups[c].id), "D1", ErrNestingCycle,
 					"already contains group "+string(g.ID)+", so nesting it would make a cycle",
 					"nest groups as a tree or a graph without cycles")
@@ -235,6 +239,7 @@ func (r *Resolver) PutGroup(g mdm.Group) (Affected, error) {
 			gi = int32(len(r.groups))
 			r.groups = append(r.groups, groupRec{id: g.ID})
 			r.flats = append(r.flats, nil)
+			r.above = append(r.above, nil)
 			r.groupIdx[g.ID] = gi
 		}
 		r.groups[gi] = groupRec{id: g.ID, alive: true, kind: g.Kind}
@@ -252,27 +257,17 @@ func (r *Resolver) PutGroup(g mdm.Group) (Affected, error) {
 	return r.commitChange(), nil
 }
 
-// nests reports whether group a is group b or contains it, at any depth.
-func (r *Resolver) nests(a, b int32) bool {
-	found := false
-	r.marks.reset(len(r.groups))
-	r.downGroups(&r.marks, a, func(x int32) {
-		if x == b {
-			found = true
-		}
-	})
-	return found
-}
-
 // membersWith is members for a group that would hold these direct members and
 // nested groups.
 func (r *Resolver) membersWith(users, devices, children []int32) ([]int32, []int32) {
 	u := slices.Clone(users)
 	d := slices.Clone(devices)
-	for _, c := range children {
-		cu, cd := r.members(c)
-		u = append(u, cu...)
-		d = append(d, cd...)
+	r.marks.reset(len(r.groups))
+	for _, c := range children { // one walk: groups nested in several children count once
+		r.downGroups(&r.marks, c, func(x int32) {
+			u = append(u, r.groups[x].users...)
+			d = append(d, r.groups[x].devices...)
+		})
 	}
 	slices.Sort(u)
 	slices.Sort(d)
@@ -285,8 +280,8 @@ func union(a, b []int32) []int32 {
 	return slices.Compact(out)
 }
 
-// replaceGroup installs the new members and nesting of group gi and rebuilds the
-// flat item lists of every group whose ancestors changed.
+// replaceGroup installs the new members and nesting of group gi and updates
+// the above and flat lists of every group whose targeted ancestors changed.
 func (r *Resolver) replaceGroup(gi int32, g mdm.Group, users, devices, children []int32) {
 	gr := &r.groups[gi]
 	for _, u := range gr.users {
@@ -317,10 +312,11 @@ func (r *Resolver) replaceGroup(gi int32, g mdm.Group, users, devices, children 
 	for _, c := range children {
 		r.groups[c].parents, _ = insertSorted(r.groups[c].parents, gi)
 	}
-	// Groups below gi, before and after, may have gained or lost ancestors.
-	r.rebuildFlatBelow(gi)
-	for _, c := range oldChildren {
-		r.rebuildFlatBelow(c)
+	// Groups below gi, before and after, may have gained or lost ancestors:
+	// gi and the groups above it. When none of those is targeted, no above or
+	// flat list changes (gi's own do not: its parents stay).
+	if len(r.above[gi]) > 0 {
+		r.nestingChanged(union(oldChildren, children))
 	}
 }
 

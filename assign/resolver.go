@@ -55,6 +55,11 @@ type Resolver struct {
 	// walks the flat lists of its direct groups only. Kept apart from groupRec
 	// so that cold resolution reads a dense array.
 	flats [][]item
+	// above[g] lists, sorted, g and the groups nesting it (at any depth) that
+	// some assignment targets: the groups whose items flats[g] holds, and what
+	// a change of g's members can alter. Kept so that a change reads it instead
+	// of walking every group above g, which is slow when nesting is deep.
+	above [][]int32
 
 	// Assignments targeting All users and All devices, and their items.
 	allUsers, allDevices         []int32
@@ -326,6 +331,8 @@ func containsSorted(s []int32, v int32) bool {
 type marks struct {
 	m []uint32
 	e uint32
+	// visits counts visit calls, for tests that bound the work of a change.
+	visits uint64
 }
 
 func (m *marks) reset(n int) {
@@ -342,12 +349,16 @@ func (m *marks) reset(n int) {
 
 // visit marks i and reports whether it was not marked before.
 func (m *marks) visit(i int32) bool {
+	m.visits++
 	if m.m[i] == m.e {
 		return false
 	}
 	m.m[i] = m.e
 	return true
 }
+
+// has reports whether i is marked.
+func (m *marks) has(i int32) bool { return m.m[i] == m.e }
 
 // bitset is a set of device indexes. It remembers the indexes it holds, so that
 // a small change costs little in a large tenant: reset clears only the words it
