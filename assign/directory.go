@@ -227,8 +227,8 @@ func (r *Resolver) PutGroup(g mdm.Group) (Affected, error) {
 		// among gi and the groups above it.
 		r.marks.reset(len(r.groups))
 		r.upGroups(&r.marks, gi, func(int32) {})
-		for n, c := range children {
-			if r.marks.has(c) {
+		for n, id := range g.Groups { // the caller's order, for the field's index
+			if c := r.groupIdx[id]; r.marks.has(c) {
 				return Affected{}, verr("groups["+strconv.Itoa(n)+"]", string(r.groups[c].id), "D1", ErrNestingCycle,
 					"already contains group "+string(g.ID)+", so nesting it would make a cycle",
 					"nest groups as a tree or a graph without cycles")

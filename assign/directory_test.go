@@ -20,6 +20,12 @@ func TestPutGroupRules(t *testing.T) {
 	// D1: nesting cycles are refused, directly and through levels.
 	_, err := f.r.PutGroup(mdm.Group{ID: "a", Kind: mdm.UserMembers, Groups: []mdm.GroupID{"c"}})
 	wantRefused(t, err, "D1", ErrNestingCycle)
+	// The error names the nested group by its place in the caller's list.
+	f.userGroup("z", nil)
+	_, err = f.r.PutGroup(mdm.Group{ID: "a", Kind: mdm.UserMembers, Groups: []mdm.GroupID{"z", "c"}})
+	if ve := wantRefused(t, err, "D1", ErrNestingCycle); ve.Field != "groups[1]" || ve.Value != "c" {
+		t.Fatalf("cycle through c, groups[1]: field %q, value %q", ve.Field, ve.Value)
+	}
 	_, err = f.r.PutGroup(mdm.Group{ID: "a", Kind: mdm.UserMembers, Groups: []mdm.GroupID{"a"}})
 	wantRefused(t, err, "D1", mdm.ErrInvalidTarget) // mdm.ValidateGroup: the group itself
 	// D1: no mixed kinds, no user group nesting a device group.
