@@ -120,8 +120,11 @@ func (t *Tenant) checkGraph(app *mdm.App, replace bool) error {
 // rename changes the display name and nothing else). For a store-synced app
 // (C4) the store owns the display name, type, origin, publisher, identifier and
 // version; the update takes the rest (categories, requirements, ...) and keeps
-// those. Devices holding or targeted by the app are pushed (T2), and at their
-// check-ins a new version is sent as an update (T4, L9).
+// those. Devices with a status for the app (holding it, or targeted by it at
+// their last check-in) are pushed (T2), and at their check-ins a new version
+// is sent as an update (T4, L9). A device the app reached since its last
+// check-in is not pushed again: it was pushed when the assignment reached it,
+// and its next check-in sees the new version.
 func (t *Tenant) UpdateApp(now time.Time, app mdm.App) (Change, error) {
 	if err := checkTime("now", now); err != nil {
 		return Change{}, err
