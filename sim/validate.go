@@ -12,8 +12,10 @@ import (
 	"github.com/mdmkit/mdmkit/mdm"
 )
 
-// Bounds of a scenario. They keep a run within what one machine can hold and
-// within the int64 nanoseconds of virtual time.
+// Bounds of a scenario. They keep a run within the int64 nanoseconds of
+// virtual time and within what a large machine can hold: a run needs about
+// 4.5 KB of memory per device (builtin:large peaks at 4.20 GiB with 1,000,000
+// devices, bench/RESULTS.md), so MaxDevices asks for about 45 GB.
 const (
 	MaxDevices     = 10_000_000
 	MaxUsers       = 10_000_000
