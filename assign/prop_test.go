@@ -228,6 +228,28 @@ func applyOp1(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
 		}
 		return out
 	}
+	liveGroups := func() []mdm.GroupID {
+		var out []mdm.GroupID
+		for _, g := range m.groupOrder {
+			if m.groups[g] != nil {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	inUse := func(id mdm.GroupID) bool { // targeted or nested: DeleteGroup and a kind change refuse it
+		for _, a := range m.asgs {
+			if a.Target.HasGroup() && a.Target.Group == id {
+				return true
+			}
+		}
+		for _, g := range m.groups {
+			if g != nil && slices.Contains(g.Groups, id) {
+				return true
+			}
+		}
+		return false
+	}
 	expect := func(err error, valid bool, what string) bool {
 		if valid && err != nil {
 			t.Fatalf("%s refused: %v", what, err)
@@ -237,10 +259,14 @@ func applyOp1(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
 		}
 		return valid
 	}
-	switch op := rapid.IntRange(0, 10).Draw(t, "op"); op {
+	switch op := rapid.IntRange(0, 12).Draw(t, "op"); op {
 	case 0, 1: // AddMember / RemoveMember
 		m.lastOpDirectory = true
-		g := m.groups[rapid.SampledFrom(m.groupOrder).Draw(t, "group")]
+		groups := liveGroups()
+		if len(groups) == 0 {
+			return Affected{}, false
+		}
+		g := m.groups[rapid.SampledFrom(groups).Draw(t, "group")]
 		var member string
 		var list *[]string
 		users, devices := liveUsers(), liveDevices()
@@ -282,7 +308,11 @@ func applyOp1(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
 		return af, true
 	case 2: // PutGroup: replace members and nesting
 		m.lastOpDirectory = true
-		id := rapid.SampledFrom(m.groupOrder).Draw(t, "group")
+		groups := liveGroups()
+		if len(groups) == 0 {
+			return Affected{}, false
+		}
+		id := rapid.SampledFrom(groups).Draw(t, "group")
 		g := drawGroup(t, m, id, m.groups[id].Kind)
 		af, err := r.PutGroup(g)
 		expect(err, true, "PutGroup")
@@ -332,10 +362,10 @@ func applyOp1(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
 		}
 		m.asgs[id] = a
 		return af, true
-	case 8: // PutDevice: new, or new facts
+	case 8: // PutDevice: new, new facts, or a removed device back
 		var id mdm.DeviceID
-		if devices := liveDevices(); len(devices) > 0 && rapid.Bool().Draw(t, "existing") {
-			id = rapid.SampledFrom(devices).Draw(t, "device")
+		if rapid.Bool().Draw(t, "existing") {
+			id = rapid.SampledFrom(m.devOrder).Draw(t, "device")
 		} else {
 			id = mdm.DeviceID(m.id("d"))
 			m.devOrder = append(m.devOrder, id)
@@ -358,18 +388,57 @@ func applyOp1(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
 		expect(err, true, "RemoveDevice")
 		m.devices[id] = nil
 		for _, g := range m.groups {
+			if g == nil {
+				continue
+			}
 			g.Devices = slices.DeleteFunc(g.Devices, func(d mdm.DeviceID) bool { return d == id })
 		}
+		return af, true
+	case 11: // DeleteGroup: refused while targeted or nested (D1, A2)
+		m.lastOpDirectory = true
+		groups := liveGroups()
+		if len(groups) == 0 {
+			return Affected{}, false
+		}
+		id := rapid.SampledFrom(groups).Draw(t, "group")
+		err := r.DeleteGroup(id)
+		if !expect(err, !inUse(id), "DeleteGroup") {
+			if !errors.Is(err, ErrInUse) {
+				t.Fatalf("DeleteGroup of a group in use: %v", err)
+			}
+			return Affected{}, false
+		}
+		m.groups[id] = nil
+		return Affected{}, true
+	case 12: // PutGroup of any group id, deleted ones too, with any kind
+		m.lastOpDirectory = true
+		id := rapid.SampledFrom(m.groupOrder).Draw(t, "group")
+		k := mdm.MemberKind(rapid.IntRange(1, 2).Draw(t, "kind"))
+		g := drawGroup(t, m, id, k)
+		old := m.groups[id]
+		af, err := r.PutGroup(g)
+		if !expect(err, old == nil || old.Kind == k || !inUse(id), "PutGroup kind") {
+			if !errors.Is(err, ErrInUse) {
+				t.Fatalf("PutGroup changing the kind of a group in use: %v", err)
+			}
+			return af, false
+		}
+		m.groups[id] = &g
 		return af, true
 	default: // DeleteUser, or add one
 		users := liveUsers()
 		if len(users) == 0 || rapid.Bool().Draw(t, "addUser") {
 			u := mdm.UserID(m.id("u"))
+			if rapid.Bool().Draw(t, "deletedUserBack") {
+				u = rapid.SampledFrom(m.userOrder).Draw(t, "user")
+			}
 			if err := r.PutUser(mdm.User{ID: u}); err != nil {
 				t.Fatal(err)
 			}
+			if _, known := m.users[u]; !known {
+				m.userOrder = append(m.userOrder, u)
+			}
 			m.users[u] = true
-			m.userOrder = append(m.userOrder, u)
 			return Affected{}, true
 		}
 		u := rapid.SampledFrom(users).Draw(t, "user")
@@ -377,6 +446,9 @@ func applyOp1(t *rapid.T, r *Resolver, m *model) (Affected, bool) {
 		expect(err, true, "DeleteUser")
 		m.users[u] = false
 		for _, g := range m.groups {
+			if g == nil {
+				continue
+			}
 			g.Users = slices.DeleteFunc(g.Users, func(x mdm.UserID) bool { return x == u })
 		}
 		for _, d := range m.devices {
