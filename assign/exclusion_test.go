@@ -120,3 +120,40 @@ func TestA5ExclusionIntentIrrelevant(t *testing.T) {
 		t.Fatal("A5: the user exclusion should remove every user-kind include")
 	}
 }
+
+// TestA11IdleExclusionReason: an exclusion that removed nothing is explained by
+// what actually reached the device. A5's "does not remove includes of the other
+// kind" is the reason only when such an include applies; otherwise nothing of
+// its kind reached the device, or what reached it does not apply (D4, A4).
+func TestA11IdleExclusionReason(t *testing.T) {
+	a5 := "a user exclusion does not remove device-targeted includes (A5)"
+	cases := []struct {
+		name    string
+		setup   func(f *fixture)
+		want    string
+		wantNot string
+	}{
+		{"no include at all", func(f *fixture) {}, "no user-targeted include of the app reached the device", a5},
+		{"device include only", func(f *fixture) {
+			f.assign("in", "app", mdm.Required, mdm.GroupTarget("devices"))
+		}, a5, ""},
+		{"user include not applied (D4)", func(f *fixture) {
+			f.device(mdm.Device{ID: "d1", PrimaryUser: "u1", Enrollment: mdm.AppProtectionOnly})
+			f.assign("in", "app", mdm.Required, mdm.GroupTarget("users"))
+		}, "the user-targeted includes that reached the device do not apply to it", a5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := exclusionTenant(t)
+			f.assign("ex", "app", mdm.Required, mdm.ExclusionTarget("ex-users"))
+			c.setup(f)
+			x, err := f.r.Explain("d1", "app")
+			f.ok(err)
+			s := x.String()
+			if !strings.Contains(s, "exclusions that removed nothing") || !strings.Contains(s, c.want) ||
+				(c.wantNot != "" && strings.Contains(s, c.wantNot)) {
+				t.Fatalf("want %q (and not %q) in:\n%s", c.want, c.wantNot, s)
+			}
+		})
+	}
+}

@@ -346,7 +346,16 @@ func (x *Explanation) String() string {
 			if e.Kind == mdm.DeviceMembers {
 				kind, other = "device", "user"
 			}
-			why := fmt.Sprintf("a %s exclusion does not remove %s-targeted includes (A5)", kind, other)
+			// Nothing of its own kind was there to remove: say why, and
+			// name A5 only when an include of the other kind reached.
+			why := fmt.Sprintf("no %s-targeted include of the app reached the device", kind)
+			if slices.ContainsFunc(x.NotApplied, func(na NotApplied) bool { return na.Kind == e.Kind }) {
+				why = fmt.Sprintf("the %s-targeted includes that reached the device do not apply to it", kind)
+			}
+			if slices.ContainsFunc(x.Applied, func(rt Route) bool { return rt.Kind != e.Kind }) ||
+				slices.ContainsFunc(x.Excluded, func(rm Removed) bool { return rm.Kind != e.Kind }) {
+				why += fmt.Sprintf("; a %s exclusion does not remove %s-targeted includes (A5)", kind, other)
+			}
 			if e.Kind == mdm.DeviceMembers && !x.Enrolled {
 				why = "device targets do not reach a device that is not enrolled (D4)"
 			}
