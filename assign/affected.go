@@ -9,8 +9,12 @@ import (
 // Affected is the set of devices whose resolution a change may alter, in device
 // index order (the order devices were first added), without duplicates. The same
 // enumeration invalidates those devices' cached resolutions, so it is also the
-// list of devices to push-notify (T2). A change that alters no resolution returns
-// an empty Affected.
+// list of devices to push-notify (T2). It may hold devices whose resolution
+// turns out unchanged (a duplicate assignment lists the devices it reaches, an
+// exclusion lists its members whether or not they had the app); a change that
+// cannot alter any resolution (PutUser, PutApp, a PutDevice that changes none
+// of the facts resolution reads, members of groups that nothing targets)
+// returns an empty Affected.
 type Affected struct {
 	Devices []mdm.DeviceID
 	Indexes []DeviceIndex // Indexes[i] is the index of Devices[i]
