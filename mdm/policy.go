@@ -199,10 +199,12 @@ func (p *Policy) Validate() error {
 	if p.RestartGracePeriod > MaxRestartGracePeriod {
 		return policyError("restartGracePeriod", p.RestartGracePeriod.String(), "is over the two-week maximum (T14)")
 	}
-	if p.CheckInJitter < 0 || p.CheckInJitter >= 1 {
+	// Written as "not in range" so that NaN, which compares false with every
+	// bound, is refused too.
+	if !(p.CheckInJitter >= 0 && p.CheckInJitter < 1) {
 		return policyError("checkInJitter", fmt.Sprint(p.CheckInJitter), "must be in [0, 1)")
 	}
-	if p.UtilizationAlertThreshold <= 0 || p.UtilizationAlertThreshold > 1 {
+	if !(p.UtilizationAlertThreshold > 0 && p.UtilizationAlertThreshold <= 1) {
 		return policyError("utilizationAlertThreshold", fmt.Sprint(p.UtilizationAlertThreshold), "must be in (0, 1]")
 	}
 	counts := []struct {
