@@ -2,6 +2,7 @@ package mdm
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -166,11 +167,23 @@ func validateFile(a *App, opts *AddOptions) error {
 	}
 	if opts.Trial {
 		limit := opts.policy().TrialStorageLimit
-		if opts.StorageUsed < 0 || opts.StorageUsed+p.Size > limit {
+		// p.Size and limit are positive, so limit-p.Size cannot overflow, where
+		// StorageUsed+p.Size can and would wrap to a negative total that passes.
+		if opts.StorageUsed < 0 || opts.StorageUsed > limit-p.Size {
+			var reason string
+			switch {
+			case opts.StorageUsed < 0:
+				reason = fmt.Sprintf("cannot be checked against the trial tenant's %s total: the storage used is given as %d bytes",
+					formatBytes(limit), opts.StorageUsed)
+			case opts.StorageUsed > math.MaxInt64-p.Size:
+				reason = fmt.Sprintf("cannot be added: the trial tenant already uses %s, over its %s total",
+					formatBytes(opts.StorageUsed), formatBytes(limit))
+			default:
+				reason = fmt.Sprintf("would bring the trial tenant's storage to %s, over its %s total",
+					formatBytes(opts.StorageUsed+p.Size), formatBytes(limit))
+			}
 			return &ValidationError{Field: "package.size", Value: formatBytes(p.Size), Rule: "C3", Err: ErrTrialStorage,
-				Reason: fmt.Sprintf("would bring the trial tenant's storage to %s, over its %s total",
-					formatBytes(opts.StorageUsed+p.Size), formatBytes(limit)),
-				Remedy: "delete unused packages or move to a paid tenant, which has no total limit"}
+				Reason: reason, Remedy: "delete unused packages or move to a paid tenant, which has no total limit"}
 		}
 	}
 	return nil

@@ -1,0 +1,35 @@
+package mdm
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+// C3: the trial total is checked without overflow. Storage already near the
+// int64 maximum plus a package used to wrap to a negative total and pass.
+func TestValidateApp_TrialStorageOverflow(t *testing.T) {
+	for _, used := range []int64{math.MaxInt64, math.MaxInt64 - 10, math.MaxInt64 - 10*MiB + 1, 3 * GiB, -1} {
+		a := validApp(AppTypeWin32)
+		err := ValidateApp(&a, AddOptions{Trial: true, StorageUsed: used})
+		var ve *ValidationError
+		if !errors.Is(err, ErrTrialStorage) || !errors.As(err, &ve) || ve.Field != "package.size" {
+			t.Errorf("trial, used %d bytes, 10 MiB package: err = %v, want ErrTrialStorage on package.size", used, err)
+			continue
+		}
+		if used >= 0 && strings.Contains(ve.Reason, "-") {
+			t.Errorf("used %d: reason %q shows a wrapped negative total", used, ve.Reason)
+		}
+	}
+	// A policy with no practical trial limit still works at the edge.
+	p := DefaultPolicy()
+	p.TrialStorageLimit = math.MaxInt64
+	a := validApp(AppTypeWin32)
+	if err := ValidateApp(&a, AddOptions{Trial: true, StorageUsed: math.MaxInt64 - a.Package.Size, Policy: &p}); err != nil {
+		t.Errorf("exactly at a MaxInt64 limit: %v", err)
+	}
+	if err := ValidateApp(&a, AddOptions{Trial: true, StorageUsed: math.MaxInt64 - a.Package.Size + 1, Policy: &p}); !errors.Is(err, ErrTrialStorage) {
+		t.Errorf("one byte over a MaxInt64 limit: %v", err)
+	}
+}
