@@ -187,7 +187,7 @@ type AssignmentSettings struct {
 	// assignments, the earliest deadline wins (T14).
 	Deadline time.Time
 	// RestartGracePeriod is the restart grace period; zero means the policy
-	// default (1,440 minutes). At most MaxRestartGracePeriod (T14).
+	// default (1,440 minutes). Whole minutes, at most MaxRestartGracePeriod (T14).
 	RestartGracePeriod time.Duration
 }
 

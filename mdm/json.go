@@ -2,6 +2,8 @@ package mdm
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -77,7 +79,7 @@ func (s *AssignmentSettings) toJSON() settingsJSON {
 	return j
 }
 
-func (j *settingsJSON) settings() AssignmentSettings {
+func (j *settingsJSON) settings() (AssignmentSettings, error) {
 	var s AssignmentSettings
 	if j.UseDeviceLicensing != nil {
 		if *j.UseDeviceLicensing {
@@ -92,9 +94,16 @@ func (j *settingsJSON) settings() AssignmentSettings {
 		s.Deadline = *j.InstallTimeSettings.DeadlineDateTime
 	}
 	if j.RestartSettings != nil {
-		s.RestartGracePeriod = time.Duration(j.RestartSettings.GracePeriodInMinutes) * time.Minute
+		// A count of minutes whose duration does not fit in an int64 would wrap,
+		// possibly into the valid range; refuse it here, where it is still seen.
+		m := j.RestartSettings.GracePeriodInMinutes
+		if m > math.MaxInt64/int64(time.Minute) || m < math.MinInt64/int64(time.Minute) {
+			return s, &ValidationError{Field: "settings.restartSettings.gracePeriodInMinutes", Value: strconv.FormatInt(m, 10),
+				Rule: "T14", Err: ErrInvalidSetting, Reason: "must be between 0 and two weeks", Remedy: "use at most 20160 minutes"}
+		}
+		s.RestartGracePeriod = time.Duration(m) * time.Minute
 	}
-	return s
+	return s, nil
 }
 
 type assignmentJSON struct {
@@ -133,7 +142,11 @@ func (a *Assignment) UnmarshalJSON(b []byte) error {
 	}
 	*a = Assignment{ID: j.ID, App: j.App, Intent: *j.Intent, Target: *j.Target}
 	if j.Settings != nil {
-		a.Settings = j.Settings.settings()
+		s, err := j.Settings.settings()
+		if err != nil {
+			return err
+		}
+		a.Settings = s
 	}
 	return nil
 }

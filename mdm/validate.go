@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // AddOptions is the context of adding or updating an app that ValidateApp needs
@@ -374,8 +375,8 @@ func ValidateGroup(g *Group, kindOf func(GroupID) (MemberKind, bool)) error {
 // ValidateAssignment checks an assignment on its own (A1, A2) and, when app is not
 // nil, against its app: license type only for VPP apps and user licensing for books
 // (L4), deadlines only on required assignments (T14), a restart grace period of at
-// most two weeks (T14). Rules that need the directory or the other assignments
-// (A3, A4, C6, D4) are checked by package assign.
+// most two weeks in whole minutes, as Graph carries it (T14). Rules that need the
+// directory or the other assignments (A3, A4, C6, D4) are checked by package assign.
 func ValidateAssignment(as *Assignment, app *App) error {
 	if err := CheckID("id", string(as.ID)); err != nil {
 		return err
@@ -398,6 +399,12 @@ func ValidateAssignment(as *Assignment, app *App) error {
 	if s.RestartGracePeriod < 0 || s.RestartGracePeriod > MaxRestartGracePeriod {
 		return &ValidationError{Field: "settings.restartSettings.gracePeriodInMinutes", Value: s.RestartGracePeriod.String(),
 			Rule: "T14", Err: ErrInvalidSetting, Reason: "must be between 0 and two weeks", Remedy: "use at most 20160 minutes"}
+	}
+	if s.RestartGracePeriod%time.Minute != 0 {
+		// Graph carries the period as gracePeriodInMinutes; a fraction of a
+		// minute would be lost on the way.
+		return &ValidationError{Field: "settings.restartSettings.gracePeriodInMinutes", Value: s.RestartGracePeriod.String(),
+			Rule: "T14", Err: ErrInvalidSetting, Reason: "is not a whole number of minutes", Remedy: "round the grace period to whole minutes"}
 	}
 	if !s.Deadline.IsZero() && as.Intent != Required {
 		return &ValidationError{Field: "settings.installTimeSettings.deadlineDateTime", Value: s.Deadline.String(),
