@@ -66,6 +66,12 @@ func (e *ValidationError) Error() string {
 
 func (e *ValidationError) Unwrap() error { return e.Err }
 
+// missing is the error of a nil pointer where a value is needed: bad input is
+// refused, never a panic.
+func missing(field, what string) error {
+	return &ValidationError{Field: field, Err: ErrMissingField, Reason: "is nil", Remedy: "pass " + what}
+}
+
 // prefix returns a copy of e whose field is nested under parent ("apps[3]").
 func (e *ValidationError) prefix(parent string) *ValidationError {
 	c := *e

@@ -48,6 +48,9 @@ type appGraph struct {
 func buildGraph(apps []*App) (*appGraph, error) {
 	index := make(map[AppID]int32, len(apps))
 	for i, a := range apps {
+		if a == nil {
+			return nil, missing("apps["+strconv.Itoa(i)+"]", "an app, not a nil pointer")
+		}
 		if _, dup := index[a.ID]; dup {
 			return nil, &ValidationError{Field: "apps[" + strconv.Itoa(i) + "].id", Value: string(a.ID), Err: ErrInvalidID,
 				Reason: "is used by two apps", Remedy: "give every app its own id"}

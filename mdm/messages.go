@@ -155,6 +155,9 @@ type Report struct {
 // Validate checks a report before the service acts on it: ids present, enums
 // known, no app twice in the inventory. A bad report is refused whole.
 func (r *Report) Validate() error {
+	if r == nil {
+		return missing("report", "the device's report")
+	}
 	if err := CheckID("deviceId", string(r.Device)); err != nil {
 		return err
 	}

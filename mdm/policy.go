@@ -161,6 +161,9 @@ func (p *Policy) CheckInCadence(pl Platform) CheckInCadence {
 // Validate reports the first field that cannot work: a non-positive duration or
 // count, a fraction outside (0, 1], a grace period over two weeks.
 func (p *Policy) Validate() error {
+	if p == nil {
+		return missing("policy", "DefaultPolicy() or a policy derived from it")
+	}
 	durations := []struct {
 		name string
 		d    time.Duration

@@ -40,6 +40,9 @@ func (o *AddOptions) policy() *Policy {
 // across apps (tree and graph sizes, cycles, edge targets) are checked by
 // ValidateGraph.
 func ValidateApp(a *App, opts AddOptions) error {
+	if a == nil {
+		return missing("app", "the app to validate")
+	}
 	if err := CheckID("id", string(a.ID)); err != nil {
 		return err
 	}
@@ -321,6 +324,9 @@ func validateRequirements(r *Requirements) error {
 // nil, gives the kind of a nested group so that a user group cannot nest a device
 // group; it returns false for an unknown group.
 func ValidateGroup(g *Group, kindOf func(GroupID) (MemberKind, bool)) error {
+	if g == nil {
+		return missing("group", "the group to validate")
+	}
 	if err := CheckID("id", string(g.ID)); err != nil {
 		return err
 	}
@@ -378,6 +384,9 @@ func ValidateGroup(g *Group, kindOf func(GroupID) (MemberKind, bool)) error {
 // most two weeks in whole minutes, as Graph carries it (T14). Rules that need the
 // directory or the other assignments (A3, A4, C6, D4) are checked by package assign.
 func ValidateAssignment(as *Assignment, app *App) error {
+	if as == nil {
+		return missing("assignment", "the assignment to validate")
+	}
 	if err := CheckID("id", string(as.ID)); err != nil {
 		return err
 	}

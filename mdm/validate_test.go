@@ -33,3 +33,36 @@ func TestValidateApp_TrialStorageOverflow(t *testing.T) {
 		t.Errorf("one byte over a MaxInt64 limit: %v", err)
 	}
 }
+
+// Bad input never panics (DESIGN, Errors): a nil pointer is a missing field.
+func TestValidate_NilPointers(t *testing.T) {
+	w := validApp(AppTypeWin32)
+	cases := []struct {
+		field string
+		call  func() error
+	}{
+		{"app", func() error { return ValidateApp(nil, AddOptions{}) }},
+		{"group", func() error { return ValidateGroup(nil, nil) }},
+		{"assignment", func() error { return ValidateAssignment(nil, &w) }},
+		{"report", func() error { var r *Report; return r.Validate() }},
+		{"policy", func() error { var p *Policy; return p.Validate() }},
+		{"apps[1]", func() error { return ValidateGraph([]*App{&w, nil}, nil) }},
+	}
+	for _, c := range cases {
+		t.Run(c.field, func(t *testing.T) {
+			var err error
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("panic: %v", r)
+					}
+				}()
+				err = c.call()
+			}()
+			var ve *ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, ErrMissingField) || ve.Field != c.field {
+				t.Errorf("err = %v, want ErrMissingField on %s", err, c.field)
+			}
+		})
+	}
+}
