@@ -70,7 +70,9 @@ func (s *AssignmentSettings) toJSON() settingsJSON {
 	j.UninstallOnDeviceRemoval = s.UninstallOnDeviceRemoval
 	j.PreventAutoAppUpdate = s.PreventAutoUpdate
 	if !s.Deadline.IsZero() {
-		d := s.Deadline
+		// In UTC: RFC 3339 offsets have no seconds, so a zone offset of, say,
+		// +01:00:30 would be written as +01:00 and move the deadline.
+		d := s.Deadline.UTC()
 		j.InstallTimeSettings = &installTimeJSON{DeadlineDateTime: &d}
 	}
 	if s.RestartGracePeriod != 0 {

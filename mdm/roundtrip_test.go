@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"pgregory.net/rapid"
 )
 
@@ -42,7 +43,9 @@ func drawAssignment(t *rapid.T) Assignment {
 	}
 	s.PreventAutoUpdate = rapid.Bool().Draw(t, "preventAutoUpdate")
 	if a.Intent == Required && rapid.Bool().Draw(t, "hasDeadline") {
-		s.Deadline = time.Unix(rapid.Int64Range(0, 4e9).Draw(t, "deadline"), rapid.Int64Range(0, 1e9-1).Draw(t, "nanos")).UTC()
+		// Any instant from year -2200 to 12000, in any zone offset, seconds included.
+		zone := time.FixedZone("", rapid.IntRange(-14*3600, 14*3600).Draw(t, "zoneOffset"))
+		s.Deadline = time.Unix(rapid.Int64Range(-1.3e11, 3.2e11).Draw(t, "deadline"), rapid.Int64Range(0, 1e9-1).Draw(t, "nanos")).In(zone)
 	}
 	switch rapid.IntRange(0, 2).Draw(t, "graceKind") {
 	case 1: // whole minutes
@@ -99,3 +102,97 @@ func TestJSON_AssignmentRestartGraceOverflow(t *testing.T) {
 }
 
 func itoa64(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func drawApp(t *rapid.T) App {
+	typ := rapid.SampledFrom(AppTypes()).Draw(t, "type")
+	a := validApp(typ)
+	a.ID = AppID(drawID(t, "id"))
+	a.DisplayName = rapid.StringMatching(`[A-Za-z][A-Za-z0-9 ]{0,10}`).Draw(t, "name")
+	a.Version = rapid.StringMatching(`([0-9]{1,3}(\.[0-9]{1,3}){0,3})?`).Draw(t, "version")
+	if a.Publisher == "" {
+		a.Publisher = rapid.StringMatching(`([A-Za-z]{1,8})?`).Draw(t, "publisher")
+	}
+	a.Categories = rapid.SliceOfDistinct(rapid.StringMatching(`[A-Za-z]{1,8}`), func(s string) string { return s }).Draw(t, "categories")
+	a.State = PublishingState(rapid.IntRange(0, int(Processing)).Draw(t, "state"))
+	if typ.PackageKind() == PackageFile {
+		exts := typ.Extensions()
+		a.Package.FileName = drawID(t, "file") + rapid.SampledFrom(exts).Draw(t, "ext")
+		a.Package.Size = rapid.Int64Range(1, 3*GiB).Draw(t, "size")
+	}
+	if typ.IsSynced() {
+		a.Origin.Token = TokenID(drawID(t, "token"))
+		a.Origin.GoneFromStore = rapid.Bool().Draw(t, "gone")
+	}
+	if typ.IsWin32() {
+		n := rapid.IntRange(0, 3).Draw(t, "deps")
+		for i := 0; i < n; i++ {
+			a.Dependencies = append(a.Dependencies, Dependency{App: AppID(drawID(t, "dep")), Kind: DependencyKind(rapid.IntRange(0, 1).Draw(t, "depKind"))})
+		}
+		n = rapid.IntRange(0, 3).Draw(t, "sups")
+		for i := 0; i < n; i++ {
+			a.Supersedes = append(a.Supersedes, Supersedence{App: AppID(drawID(t, "sup")), Kind: SupersedenceKind(rapid.IntRange(0, 1).Draw(t, "supKind"))})
+		}
+	}
+	r := &a.Requirements
+	r.MinOSVersion = rapid.StringMatching(`([0-9]{1,2}(\.[0-9]{1,5}){0,2})?`).Draw(t, "minOS")
+	r.Architectures = rapid.SliceOfN(rapid.SampledFrom([]Architecture{ArchX86, ArchX64, ArchARM, ArchARM64}), 0, 4).Draw(t, "archs")
+	r.MinFreeDiskMB = rapid.Int64Range(0, 1e6).Draw(t, "disk")
+	r.MinMemoryMB = rapid.Int64Range(0, 1e6).Draw(t, "mem")
+	r.MinCPUs = rapid.IntRange(0, 64).Draw(t, "cpus")
+	r.MinCPUSpeedMHz = rapid.IntRange(0, 5000).Draw(t, "mhz")
+	a.AllowUserUninstall = rapid.Bool().Draw(t, "allowUninstall")
+	return a
+}
+
+// C2, C4, C9, C10, T11: every app ValidateApp accepts survives its Graph JSON
+// form unchanged (empty and nil lists are the same list in JSON).
+func TestJSON_AppRoundTripProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := drawApp(t)
+		if err := ValidateApp(&a, AddOptions{FromSync: a.Type.IsSynced()}); err != nil {
+			t.Skip("not a valid app: " + err.Error())
+		}
+		b, err := json.Marshal(a)
+		if err != nil {
+			t.Fatalf("valid app does not encode: %v", err)
+		}
+		var back App
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("decode of %s: %v", b, err)
+		}
+		if diff := cmp.Diff(a, back, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("round trip of %s (-want +got):\n%s", b, diff)
+		}
+	})
+}
+
+// T14: a deadline is an instant and keeps it through JSON, even in a zone whose
+// offset has seconds (RFC 3339 offsets have none, so "+01:00:30" used to be
+// written as "+01:00" and the deadline moved 30 s); a deadline JSON cannot
+// carry is refused by validation rather than by the encoder.
+func TestJSON_AssignmentDeadline(t *testing.T) {
+	base := Assignment{ID: "a", App: "x", Intent: Required, Target: AllDevicesTarget()}
+	d := time.Date(2026, 12, 1, 9, 0, 0, 0, time.FixedZone("LMT", 3630))
+	a := base
+	a.Settings.Deadline = d
+	b, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Assignment
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !back.Settings.Deadline.Equal(d) {
+		t.Errorf("deadline %v came back as %v from %s", d, back.Settings.Deadline, b)
+	}
+	for _, y := range []int{10000, -1} {
+		a := base
+		a.Settings.Deadline = time.Date(y, 6, 1, 0, 0, 0, 0, time.UTC)
+		err := ValidateAssignment(&a, nil)
+		ve, ok := err.(*ValidationError)
+		if !ok || ve.Err != ErrInvalidSetting || ve.Field != "settings.installTimeSettings.deadlineDateTime" {
+			t.Errorf("deadline in year %d: err = %v, want ErrInvalidSetting on settings.installTimeSettings.deadlineDateTime", y, err)
+		}
+	}
+}

@@ -380,7 +380,8 @@ func ValidateGroup(g *Group, kindOf func(GroupID) (MemberKind, bool)) error {
 
 // ValidateAssignment checks an assignment on its own (A1, A2) and, when app is not
 // nil, against its app: license type only for VPP apps and user licensing for books
-// (L4), deadlines only on required assignments (T14), a restart grace period of at
+// (L4), deadlines only on required assignments and within the years 0–9999 that
+// Graph's dateTimeOffset carries (T14), a restart grace period of at
 // most two weeks in whole minutes, as Graph carries it (T14). Rules that need the
 // directory or the other assignments (A3, A4, C6, D4) are checked by package assign.
 func ValidateAssignment(as *Assignment, app *App) error {
@@ -414,6 +415,11 @@ func ValidateAssignment(as *Assignment, app *App) error {
 		// minute would be lost on the way.
 		return &ValidationError{Field: "settings.restartSettings.gracePeriodInMinutes", Value: s.RestartGracePeriod.String(),
 			Rule: "T14", Err: ErrInvalidSetting, Reason: "is not a whole number of minutes", Remedy: "round the grace period to whole minutes"}
+	}
+	if y := s.Deadline.UTC().Year(); !s.Deadline.IsZero() && (y < 0 || y > 9999) {
+		return &ValidationError{Field: "settings.installTimeSettings.deadlineDateTime", Value: s.Deadline.String(),
+			Rule: "T14", Err: ErrInvalidSetting, Reason: "is outside the years 0 to 9999 that Graph's dateTimeOffset can carry",
+			Remedy: "set a deadline in the coming days or weeks"}
 	}
 	if !s.Deadline.IsZero() && as.Intent != Required {
 		return &ValidationError{Field: "settings.installTimeSettings.deadlineDateTime", Value: s.Deadline.String(),
