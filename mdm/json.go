@@ -282,9 +282,14 @@ func (a *App) UnmarshalJSON(b []byte) error {
 			out.Requirements.Architectures = append(out.Requirements.Architectures, arch)
 		}
 	}
-	for _, r := range j.Relationships {
-		if r.TargetType == "parent" {
+	for i, r := range j.Relationships {
+		switch r.TargetType {
+		case "parent":
 			continue
+		case "", "child":
+		default:
+			return &ValidationError{Field: "relationships[" + strconv.Itoa(i) + "].targetType", Value: r.TargetType, Rule: "C9", Err: ErrUnknownEnum,
+				Reason: "is not a relationship direction", Remedy: "use child (the edge starts at this app) or parent"}
 		}
 		switch r.ODataType {
 		case odataDependency:
@@ -300,7 +305,7 @@ func (a *App) UnmarshalJSON(b []byte) error {
 			}
 			out.Supersedes = append(out.Supersedes, s)
 		default:
-			return &ValidationError{Field: "relationships.@odata.type", Value: r.ODataType, Rule: "C9", Err: ErrUnknownEnum,
+			return &ValidationError{Field: "relationships[" + strconv.Itoa(i) + "].@odata.type", Value: r.ODataType, Rule: "C9", Err: ErrUnknownEnum,
 				Reason: "is not a relationship type", Remedy: "use #microsoft.graph.mobileAppDependency or #microsoft.graph.mobileAppSupersedence"}
 		}
 	}

@@ -196,3 +196,23 @@ func TestJSON_AssignmentDeadline(t *testing.T) {
 		}
 	}
 }
+
+// C9, C10: a relationship's direction is child or parent. Any other targetType
+// used to be read as child, turning a typo into an edge; it is an unknown enum
+// now, named by the relationship's index.
+func TestJSON_AppRelationshipDirection(t *testing.T) {
+	const head = `{"@odata.type":"#microsoft.graph.win32LobApp","id":"a","displayName":"A","fileName":"a.intunewin","size":5,"relationships":[` +
+		`{"@odata.type":"#microsoft.graph.mobileAppDependency","targetId":"b","targetType":"child"},`
+	for _, c := range []struct{ rel, field string }{
+		{`{"@odata.type":"#microsoft.graph.mobileAppDependency","targetId":"c","targetType":"sibling"}`, "relationships[1].targetType"},
+		{`{"@odata.type":"#microsoft.graph.mobileAppSupersedence","targetId":"c","targetType":"Parent"}`, "relationships[1].targetType"},
+		{`{"@odata.type":"#microsoft.graph.mobileAppRelationship","targetId":"c"}`, "relationships[1].@odata.type"},
+	} {
+		var a App
+		err := json.Unmarshal([]byte(head+c.rel+`]}`), &a)
+		ve, ok := err.(*ValidationError)
+		if !ok || ve.Err != ErrUnknownEnum || ve.Field != c.field {
+			t.Errorf("%s: err = %v (deps %v, supersedes %v), want ErrUnknownEnum on %s", c.rel, err, a.Dependencies, a.Supersedes, c.field)
+		}
+	}
+}
