@@ -140,9 +140,13 @@ func validatePackage(a *App, opts *AddOptions) error {
 				Reason: "is empty", Remedy: "set the bundle id, package id or catalog id chosen for this " + t.DisplayName()}
 		}
 	case PackageIdentity:
-		if a.Identifier == "" || a.Publisher == "" {
-			return &ValidationError{Field: "identifier", Value: a.Identifier, Rule: "C2", Err: ErrMissingField,
-				Reason: "and publisher are both required", Remedy: "set the package id and the publisher of the system app"}
+		if a.Identifier == "" {
+			return &ValidationError{Field: "identifier", Rule: "C2", Err: ErrMissingField,
+				Reason: "is empty", Remedy: "set the package id of the system app (with its publisher)"}
+		}
+		if a.Publisher == "" {
+			return &ValidationError{Field: "publisher", Rule: "C2", Err: ErrMissingField,
+				Reason: "is empty", Remedy: "set the publisher of the system app (with its package id)"}
 		}
 	}
 	return nil

@@ -66,3 +66,25 @@ func TestValidate_NilPointers(t *testing.T) {
 		})
 	}
 }
+
+// C2: an Android Enterprise system app needs a package id and a publisher; the
+// error names the one that is missing (it used to name identifier, with its
+// value, when only the publisher was missing).
+func TestValidateApp_IdentityFieldNamed(t *testing.T) {
+	for _, c := range []struct {
+		mut   func(*App)
+		field string
+	}{
+		{func(a *App) { a.Publisher = "" }, "publisher"},
+		{func(a *App) { a.Identifier = "" }, "identifier"},
+		{func(a *App) { a.Identifier, a.Publisher = "", "" }, "identifier"},
+	} {
+		a := validApp(AppTypeAndroidEnterpriseSystem)
+		c.mut(&a)
+		err := ValidateApp(&a, AddOptions{})
+		var ve *ValidationError
+		if !errors.As(err, &ve) || !errors.Is(err, ErrMissingField) || ve.Field != c.field || ve.Value != "" {
+			t.Errorf("err = %v, want ErrMissingField on %s with no value", err, c.field)
+		}
+	}
+}
