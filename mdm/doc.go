@@ -21,7 +21,7 @@
 //
 // # Validation
 //
-// ValidateApp, ValidateGroup, ValidateAssignment and ValidateCatalogGraph check the
+// ValidateApp, ValidateGroup, ValidateAssignment and ValidateGraph check the
 // rules that need no tenant state (C2–C4, C9, C10, D1, A2). Every failure is a
 // *ValidationError naming the field, the value, the SPEC rule, what is wrong and what
 // to do; it wraps a sentinel (ErrExtension, ErrPackageTooLarge, ...) for errors.Is.
