@@ -232,19 +232,43 @@ func checkHTTPURL(field, raw string) error {
 
 func validateCategories(cs []string) error {
 	for i, c := range cs {
-		field := "categories[" + strconv.Itoa(i) + "]"
 		if strings.TrimSpace(c) == "" {
-			return &ValidationError{Field: field, Rule: "C7", Err: ErrMissingField,
+			return &ValidationError{Field: "categories[" + strconv.Itoa(i) + "]", Rule: "C7", Err: ErrMissingField,
 				Reason: "is empty", Remedy: "remove the empty category"}
 		}
-		for _, d := range cs[:i] {
-			if d == c {
-				return &ValidationError{Field: field, Value: c, Rule: "C7", Err: ErrInvalidSetting,
-					Reason: "is listed twice", Remedy: "list each category once"}
-			}
-		}
+	}
+	if i := firstDuplicate(len(cs), func(i int) string { return cs[i] }); i >= 0 {
+		return &ValidationError{Field: "categories[" + strconv.Itoa(i) + "]", Value: cs[i], Rule: "C7", Err: ErrInvalidSetting,
+			Reason: "is listed twice", Remedy: "list each category once"}
 	}
 	return nil
+}
+
+// firstDuplicate returns the index of the first of n keys that equals an earlier
+// one, or -1. Short lists are compared pairwise, which allocates nothing; long
+// ones go through a set, so a hostile list of a million entries costs linear
+// time, not quadratic.
+func firstDuplicate[K comparable](n int, key func(int) K) int {
+	if n <= 64 {
+		for i := 1; i < n; i++ {
+			k := key(i)
+			for j := 0; j < i; j++ {
+				if key(j) == k {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	seen := make(map[K]struct{}, n)
+	for i := 0; i < n; i++ {
+		k := key(i)
+		if _, ok := seen[k]; ok {
+			return i
+		}
+		seen[k] = struct{}{}
+	}
+	return -1
 }
 
 func validateEdges(a *App) error {
@@ -265,12 +289,10 @@ func validateEdges(a *App) error {
 			return &ValidationError{Field: field + ".appId", Value: string(d.App), Rule: "C9", Err: ErrDependencyCycle,
 				Reason: "is the app itself", Remedy: "an app cannot depend on itself"}
 		}
-		for _, e := range a.Dependencies[:i] {
-			if e.App == d.App {
-				return &ValidationError{Field: field + ".appId", Value: string(d.App), Rule: "C9", Err: ErrInvalidSetting,
-					Reason: "is listed twice", Remedy: "list each dependency once"}
-			}
-		}
+	}
+	if i := firstDuplicate(len(a.Dependencies), func(i int) AppID { return a.Dependencies[i].App }); i >= 0 {
+		return &ValidationError{Field: "dependencies[" + strconv.Itoa(i) + "].appId", Value: string(a.Dependencies[i].App), Rule: "C9", Err: ErrInvalidSetting,
+			Reason: "is listed twice", Remedy: "list each dependency once"}
 	}
 	if len(a.Supersedes) > 0 && !a.Type.IsWin32() {
 		return &ValidationError{Field: "supersedes", Value: a.Type.String(), Rule: "C10", Err: ErrSupersedenceNotWin32,
@@ -289,12 +311,10 @@ func validateEdges(a *App) error {
 			return &ValidationError{Field: field + ".appId", Value: string(s.App), Rule: "C10", Err: ErrSupersedenceCycle,
 				Reason: "is the app itself", Remedy: "an app cannot supersede itself"}
 		}
-		for _, e := range a.Supersedes[:i] {
-			if e.App == s.App {
-				return &ValidationError{Field: field + ".appId", Value: string(s.App), Rule: "C10", Err: ErrInvalidSetting,
-					Reason: "is listed twice", Remedy: "list each superseded app once"}
-			}
-		}
+	}
+	if i := firstDuplicate(len(a.Supersedes), func(i int) AppID { return a.Supersedes[i].App }); i >= 0 {
+		return &ValidationError{Field: "supersedes[" + strconv.Itoa(i) + "].appId", Value: string(a.Supersedes[i].App), Rule: "C10", Err: ErrInvalidSetting,
+			Reason: "is listed twice", Remedy: "list each superseded app once"}
 	}
 	return nil
 }

@@ -3,8 +3,10 @@ package mdm
 import (
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // C3: the trial total is checked without overflow. Storage already near the
@@ -86,5 +88,49 @@ func TestValidateApp_IdentityFieldNamed(t *testing.T) {
 		if !errors.As(err, &ve) || !errors.Is(err, ErrMissingField) || ve.Field != c.field || ve.Value != "" {
 			t.Errorf("err = %v, want ErrMissingField on %s with no value", err, c.field)
 		}
+	}
+}
+
+// C7, C9, C10: duplicate checks of an app's lists take linear time, so a
+// hostile app with 100,000 categories or edges is refused (or accepted) at once;
+// they used to compare every pair, about 25 s for one such list. The index of
+// the first repeat is reported the same way for long and short lists.
+func TestValidateApp_LongListsLinear(t *testing.T) {
+	const n = 100_000
+	build := func(dup bool) []App {
+		c, d, s := validApp(AppTypeWin32), validApp(AppTypeWin32), validApp(AppTypeWin32)
+		for i := 0; i < n; i++ {
+			k := i
+			if dup && i == n-1 {
+				k = 7
+			}
+			id := "x" + strconv.Itoa(k)
+			c.Categories = append(c.Categories, id)
+			d.Dependencies = append(d.Dependencies, Dependency{App: AppID(id)})
+			s.Supersedes = append(s.Supersedes, Supersedence{App: AppID(id)})
+		}
+		return []App{c, d, s}
+	}
+	fields := []string{"categories[99999]", "dependencies[99999].appId", "supersedes[99999].appId"}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i, a := range build(false) {
+			if err := ValidateApp(&a, AddOptions{}); err != nil {
+				t.Errorf("list %d without repeats: %v", i, err)
+			}
+		}
+		for i, a := range build(true) {
+			err := ValidateApp(&a, AddOptions{})
+			var ve *ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, ErrInvalidSetting) || ve.Field != fields[i] || ve.Value != "x7" {
+				t.Errorf("list %d with a repeat at the end: err = %v, want ErrInvalidSetting on %s", i, err, fields[i])
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("validating lists of 100,000 entries took over 5 s: duplicate checks are not linear")
 	}
 }
