@@ -291,8 +291,11 @@ func (t AppType) MarshalText() ([]byte, error) {
 // UnmarshalText decodes a Graph @odata.type (with or without the
 // "#microsoft.graph." prefix). An unknown type is an error.
 func (t *AppType) UnmarshalText(b []byte) error {
-	s := strings.TrimPrefix(string(b), graphPrefix)
-	s = strings.TrimPrefix(s, "microsoft.graph.")
+	// One prefix at most: "#microsoft.graph.microsoft.graph.x" is no Graph type.
+	s, ok := strings.CutPrefix(string(b), graphPrefix)
+	if !ok {
+		s = strings.TrimPrefix(s, "microsoft.graph.")
+	}
 	for i := AppTypeUnknown + 1; i < numAppTypes; i++ {
 		if appTypes[i].graph == s {
 			*t = i

@@ -2,6 +2,7 @@ package mdm
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -213,6 +214,23 @@ func TestJSON_AppRelationshipDirection(t *testing.T) {
 		ve, ok := err.(*ValidationError)
 		if !ok || ve.Err != ErrUnknownEnum || ve.Field != c.field {
 			t.Errorf("%s: err = %v (deps %v, supersedes %v), want ErrUnknownEnum on %s", c.rel, err, a.Dependencies, a.Supersedes, c.field)
+		}
+	}
+}
+
+// C2: an app type is decoded with one Graph prefix at most; a doubled prefix is
+// an unknown type, not silently the type after it.
+func TestAppType_UnmarshalTextPrefix(t *testing.T) {
+	for _, s := range []string{"#microsoft.graph.win32LobApp", "microsoft.graph.win32LobApp", "win32LobApp"} {
+		var typ AppType
+		if err := typ.UnmarshalText([]byte(s)); err != nil || typ != AppTypeWin32 {
+			t.Errorf("%q: %v, %v; want win32LobApp", s, typ, err)
+		}
+	}
+	for _, s := range []string{"#microsoft.graph.microsoft.graph.win32LobApp", "microsoft.graph.microsoft.graph.win32LobApp", "#microsoft.graph.#microsoft.graph.win32LobApp"} {
+		var typ AppType
+		if err := typ.UnmarshalText([]byte(s)); !errors.Is(err, ErrUnknownEnum) {
+			t.Errorf("%q: decoded as %v, err = %v; want ErrUnknownEnum", s, typ, err)
 		}
 	}
 }
