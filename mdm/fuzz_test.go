@@ -3,6 +3,9 @@ package mdm
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // FuzzDecodeApp feeds arbitrary bytes to the Graph mobileApp decoder: it must
@@ -18,14 +21,20 @@ func FuzzDecodeApp(f *testing.F) {
 		if err := json.Unmarshal(b, &a); err != nil {
 			return
 		}
-		_ = ValidateApp(&a, AddOptions{})
+		valid := ValidateApp(&a, AddOptions{FromSync: a.Type.IsSynced()}) == nil
 		out, err := json.Marshal(a)
 		if err != nil {
-			return // e.g. an architecture decoded but not encodable cannot happen; other values may be refused
+			if valid {
+				t.Fatalf("valid app does not encode: %v", err)
+			}
+			return // an invalid app may be refused
 		}
 		var back App
 		if err := json.Unmarshal(out, &back); err != nil {
 			t.Fatalf("re-decode of %s: %v", out, err)
+		}
+		if diff := cmp.Diff(a, back, cmpopts.EquateEmpty()); valid && diff != "" {
+			t.Fatalf("valid app changed on the way through %s (-want +got):\n%s", out, diff)
 		}
 	})
 }
@@ -39,7 +48,7 @@ func FuzzDecodeAssignment(f *testing.F) {
 		if err := json.Unmarshal(b, &a); err != nil {
 			return
 		}
-		_ = ValidateAssignment(&a, nil)
+		valid := ValidateAssignment(&a, nil) == nil
 		out, err := json.Marshal(a)
 		if err != nil {
 			t.Fatalf("accepted assignment does not encode: %v", err)
@@ -47,6 +56,9 @@ func FuzzDecodeAssignment(f *testing.F) {
 		var back Assignment
 		if err := json.Unmarshal(out, &back); err != nil {
 			t.Fatalf("re-decode of %s: %v", out, err)
+		}
+		if diff := cmp.Diff(a, back); valid && diff != "" {
+			t.Fatalf("valid assignment changed on the way through %s (-want +got):\n%s", out, diff)
 		}
 	})
 }
