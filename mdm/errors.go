@@ -72,23 +72,14 @@ func missing(field, what string) error {
 	return &ValidationError{Field: field, Err: ErrMissingField, Reason: "is nil", Remedy: "pass " + what}
 }
 
-// prefix returns a copy of e whose field is nested under parent ("apps[3]").
-func (e *ValidationError) prefix(parent string) *ValidationError {
-	c := *e
-	if c.Field == "" {
-		c.Field = parent
-	} else {
-		c.Field = parent + "." + c.Field
-	}
-	return &c
-}
-
-// nest prefixes the field of a *ValidationError inside err with parent; other
-// errors are returned unchanged.
-func nest(parent string, err error) error {
+// atField returns a copy of a *ValidationError inside err that names field, the
+// path where a decoder found the value; other errors are returned unchanged.
+func atField(field string, err error) error {
 	var ve *ValidationError
 	if errors.As(err, &ve) {
-		return ve.prefix(parent)
+		c := *ve
+		c.Field = field
+		return &c
 	}
 	return err
 }

@@ -242,7 +242,19 @@ func (a App) MarshalJSON() ([]byte, error) {
 // type. Relationships whose targetType is "parent" are skipped: Graph lists each
 // edge on both apps, and mdmkit records it on the app it starts from.
 func (a *App) UnmarshalJSON(b []byte) error {
-	var j appJSON
+	// The enums inside are read as text first and decoded here, so that an
+	// unknown value is reported at its path ("relationships[2].dependencyType"),
+	// not under the name of its Go type.
+	var j struct {
+		appJSON
+		PublishingState *string `json:"publishingState"`
+		LicenseType     *string `json:"licenseType"`
+		Relationships   []struct {
+			relationshipJSON
+			DependencyType   *string `json:"dependencyType"`
+			SupersedenceType *string `json:"supersedenceType"`
+		} `json:"relationships"`
+	}
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
@@ -253,12 +265,23 @@ func (a *App) UnmarshalJSON(b []byte) error {
 	out := App{
 		ID: j.ID, DisplayName: j.DisplayName, Type: j.ODataType, Version: j.DisplayVersion,
 		Publisher: j.Publisher, Package: Package{FileName: j.FileName, Size: j.Size},
-		URL: j.AppURL, Identifier: j.PackageID, Categories: j.Categories, State: j.PublishingState,
+		URL: j.AppURL, Identifier: j.PackageID, Categories: j.Categories,
 		Requirements: Requirements{
 			MinOSVersion: j.MinimumOSVersion, MinFreeDiskMB: j.MinimumFreeDiskSpaceMB,
 			MinMemoryMB: j.MinimumMemoryMB, MinCPUs: j.MinimumProcessors, MinCPUSpeedMHz: j.MinimumCPUSpeedMHz,
 		},
 		AllowUserUninstall: j.AllowAvailableUninstall,
+	}
+	if j.PublishingState != nil {
+		if err := out.State.UnmarshalText([]byte(*j.PublishingState)); err != nil {
+			return atField("publishingState", err)
+		}
+	}
+	var licensing LicenseMode
+	if j.LicenseType != nil {
+		if err := licensing.UnmarshalText([]byte(*j.LicenseType)); err != nil {
+			return atField("licenseType", err)
+		}
 	}
 	if out.URL == "" {
 		out.URL = j.AppStoreURL
@@ -267,22 +290,34 @@ func (a *App) UnmarshalJSON(b []byte) error {
 		out.Identifier = j.BundleID
 	}
 	if out.Type.IsSynced() {
-		out.Origin = StoreOrigin{Store: out.Type.Store(), Token: j.TokenID, ProductID: j.ProductID, Licensing: j.LicenseType,
+		out.Origin = StoreOrigin{Store: out.Type.Store(), Token: j.TokenID, ProductID: j.ProductID, Licensing: licensing,
 			GoneFromStore: j.GoneFromStore}
 		if out.Origin.Token == "" {
 			out.Origin.Token = j.VppTokenID
 		}
 	}
 	if j.ApplicableArchitectures != "" {
-		for _, name := range strings.Split(j.ApplicableArchitectures, ",") {
+		for i, name := range strings.Split(j.ApplicableArchitectures, ",") {
 			var arch Architecture
 			if err := arch.UnmarshalText([]byte(strings.TrimSpace(name))); err != nil {
-				return nest("applicableArchitectures", err)
+				return atField("applicableArchitectures["+strconv.Itoa(i)+"]", err)
 			}
 			out.Requirements.Architectures = append(out.Requirements.Architectures, arch)
 		}
 	}
 	for i, r := range j.Relationships {
+		var dk DependencyKind
+		if r.DependencyType != nil {
+			if err := dk.UnmarshalText([]byte(*r.DependencyType)); err != nil {
+				return atField("relationships["+strconv.Itoa(i)+"].dependencyType", err)
+			}
+		}
+		var sk SupersedenceKind
+		if r.SupersedenceType != nil {
+			if err := sk.UnmarshalText([]byte(*r.SupersedenceType)); err != nil {
+				return atField("relationships["+strconv.Itoa(i)+"].supersedenceType", err)
+			}
+		}
 		switch r.TargetType {
 		case "parent":
 			continue
@@ -293,17 +328,9 @@ func (a *App) UnmarshalJSON(b []byte) error {
 		}
 		switch r.ODataType {
 		case odataDependency:
-			d := Dependency{App: r.TargetID}
-			if r.DependencyType != nil {
-				d.Kind = *r.DependencyType
-			}
-			out.Dependencies = append(out.Dependencies, d)
+			out.Dependencies = append(out.Dependencies, Dependency{App: r.TargetID, Kind: dk})
 		case odataSupersedence:
-			s := Supersedence{App: r.TargetID}
-			if r.SupersedenceType != nil {
-				s.Kind = *r.SupersedenceType
-			}
-			out.Supersedes = append(out.Supersedes, s)
+			out.Supersedes = append(out.Supersedes, Supersedence{App: r.TargetID, Kind: sk})
 		default:
 			return &ValidationError{Field: "relationships[" + strconv.Itoa(i) + "].@odata.type", Value: r.ODataType, Rule: "C9", Err: ErrUnknownEnum,
 				Reason: "is not a relationship type", Remedy: "use #microsoft.graph.mobileAppDependency or #microsoft.graph.mobileAppSupersedence"}

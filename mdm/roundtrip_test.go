@@ -234,3 +234,24 @@ func TestAppType_UnmarshalTextPrefix(t *testing.T) {
 		}
 	}
 }
+
+// C2, C9, C10, T11: an unknown enum value inside a mobileApp is reported at its
+// JSON path, not under its Go type's name ("DependencyKind").
+func TestJSON_AppEnumErrorPaths(t *testing.T) {
+	const w = `{"@odata.type":"#microsoft.graph.win32LobApp","id":"a",`
+	for _, c := range []struct{ json, field string }{
+		{w + `"publishingState":"live"}`, "publishingState"},
+		{`{"@odata.type":"#microsoft.graph.microsoftStoreForBusinessApp","id":"a","licenseType":"both"}`, "licenseType"},
+		{w + `"relationships":[{"@odata.type":"#microsoft.graph.mobileAppDependency","targetId":"b"},` +
+			`{"@odata.type":"#microsoft.graph.mobileAppDependency","targetId":"c","dependencyType":"auto"}]}`, "relationships[1].dependencyType"},
+		{w + `"relationships":[{"@odata.type":"#microsoft.graph.mobileAppSupersedence","targetId":"c","supersedenceType":"upgrade"}]}`, "relationships[0].supersedenceType"},
+		{w + `"applicableArchitectures":"x64,sparc"}`, "applicableArchitectures[1]"},
+	} {
+		var a App
+		err := json.Unmarshal([]byte(c.json), &a)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || !errors.Is(err, ErrUnknownEnum) || ve.Field != c.field {
+			t.Errorf("%s: err = %v, want ErrUnknownEnum on %s", c.json, err, c.field)
+		}
+	}
+}
