@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // AddOptions is the context of adding or updating an app that ValidateApp needs
@@ -34,7 +35,7 @@ func (o *AddOptions) policy() *Policy {
 }
 
 // ValidateApp checks the rules of adding an app that need no other app: the id and
-// name, the type, store origin (C4), the package against the type (C2: extension,
+// name, text that is valid UTF-8 (so that it survives JSON), the type, store origin (C4), the package against the type (C2: extension,
 // URL, identifier; C3: size limits), and the shape of its dependency and
 // supersedence edges (C9, C10: Win32 only, no self-edges, no duplicates). Rules
 // across apps (tree and graph sizes, cycles, edge targets) are checked by
@@ -49,6 +50,9 @@ func ValidateApp(a *App, opts AddOptions) error {
 	if strings.TrimSpace(a.DisplayName) == "" {
 		return &ValidationError{Field: "displayName", Err: ErrMissingField, Rule: "C2",
 			Reason: "is empty", Remedy: "give the app the name users see in the company portal"}
+	}
+	if err := validateText(a); err != nil {
+		return err
 	}
 	if !a.Type.Valid() {
 		return &ValidationError{Field: "@odata.type", Value: a.Type.String(), Rule: "C2", Err: ErrUnknownEnum,
@@ -71,6 +75,32 @@ func ValidateApp(a *App, opts AddOptions) error {
 		return err
 	}
 	return validateRequirements(&a.Requirements)
+}
+
+// validateText refuses text that is not valid UTF-8: JSON would carry it as
+// U+FFFD, and the app read back would not be the app that was stored.
+func validateText(a *App) error {
+	texts := [...]struct{ field, s string }{
+		{"displayName", a.DisplayName}, {"displayVersion", a.Version}, {"publisher", a.Publisher},
+		{"package.fileName", a.Package.FileName}, {"appUrl", a.URL}, {"identifier", a.Identifier},
+		{"origin.productId", a.Origin.ProductID}, {"requirements.minimumOsVersion", a.Requirements.MinOSVersion},
+	}
+	for _, t := range texts {
+		if !utf8.ValidString(t.s) {
+			return invalidText(t.field, t.s)
+		}
+	}
+	for i, c := range a.Categories {
+		if !utf8.ValidString(c) {
+			return invalidText("categories["+strconv.Itoa(i)+"]", c)
+		}
+	}
+	return nil
+}
+
+func invalidText(field, s string) error {
+	return &ValidationError{Field: field, Value: strings.ToValidUTF8(s, "\uFFFD"), Rule: "text", Err: ErrInvalidSetting,
+		Reason: "is not valid UTF-8", Remedy: "encode text as UTF-8"}
 }
 
 func validateOrigin(a *App, fromSync bool) error {

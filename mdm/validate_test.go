@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // C3: the trial total is checked without overflow. Storage already near the
@@ -132,5 +133,46 @@ func TestValidateApp_LongListsLinear(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("validating lists of 100,000 entries took over 5 s: duplicate checks are not linear")
+	}
+}
+
+// C2, C7: an app's text is valid UTF-8, or it would not come back from JSON as
+// it went in (encoding/json writes invalid bytes as U+FFFD).
+func TestValidateApp_TextUTF8(t *testing.T) {
+	const bad = "caf\xe9"
+	for _, c := range []struct {
+		field string
+		mut   func(*App)
+	}{
+		{"displayName", func(a *App) { a.DisplayName = bad }},
+		{"displayVersion", func(a *App) { a.Version = bad }},
+		{"publisher", func(a *App) { a.Publisher = bad }},
+		{"package.fileName", func(a *App) { a.Package.FileName = bad + ".intunewin" }},
+		{"identifier", func(a *App) { a.Identifier = bad }},
+		{"requirements.minimumOsVersion", func(a *App) { a.Requirements.MinOSVersion = bad }},
+		{"categories[1]", func(a *App) { a.Categories = []string{"Office", bad} }},
+	} {
+		a := validApp(AppTypeWin32)
+		c.mut(&a)
+		err := ValidateApp(&a, AddOptions{})
+		var ve *ValidationError
+		if !errors.As(err, &ve) || !errors.Is(err, ErrInvalidSetting) || ve.Field != c.field {
+			t.Errorf("%s = %q: err = %v, want ErrInvalidSetting on %s", c.field, bad, err, c.field)
+			continue
+		}
+		if !utf8.ValidString(ve.Error()) {
+			t.Errorf("%s: message %q is not valid UTF-8", c.field, ve.Error())
+		}
+	}
+	a := validApp(AppTypeIOSVPP)
+	a.Origin.ProductID = bad
+	var ve *ValidationError
+	if err := ValidateApp(&a, AddOptions{FromSync: true}); !errors.As(err, &ve) || ve.Field != "origin.productId" {
+		t.Errorf("origin.productId = %q: err = %v", bad, err)
+	}
+	w := validApp(AppTypeWebLink)
+	w.URL = "https://contoso.com/" + bad
+	if err := ValidateApp(&w, AddOptions{}); !errors.As(err, &ve) || ve.Field != "appUrl" {
+		t.Errorf("appUrl = %q: err = %v", w.URL, err)
 	}
 }
