@@ -1,6 +1,7 @@
 package mdm
 
 import (
+	"encoding"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -337,5 +338,73 @@ func (a *App) UnmarshalJSON(b []byte) error {
 		}
 	}
 	*a = out
+	return nil
+}
+
+// enumField decodes the text of an enum field, when the JSON had one (null and
+// absent keep what dst holds, as encoding/json does), naming the field by its
+// JSON name in the error: encoding/json would name the enum's Go type.
+func enumField(field string, text *string, dst encoding.TextUnmarshaler) error {
+	if text == nil {
+		return nil
+	}
+	if err := dst.UnmarshalText([]byte(*text)); err != nil {
+		return atField(field, err)
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes a device as its struct tags say. An unknown enum value
+// (platform, enrollment, ownership, joinType, androidMode, architecture) is an
+// error naming that field.
+func (d *Device) UnmarshalJSON(b []byte) error {
+	type plain Device // the same fields, without this method
+	// The outer fields shadow the embedded ones of the same JSON name.
+	j := struct {
+		plain
+		Platform     *string `json:"platform"`
+		Enrollment   *string `json:"enrollment"`
+		Ownership    *string `json:"ownership"`
+		JoinType     *string `json:"joinType"`
+		AndroidMode  *string `json:"androidMode"`
+		Architecture *string `json:"architecture"`
+	}{plain: plain(*d)}
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	out := Device(j.plain)
+	for _, f := range [...]struct {
+		name string
+		text *string
+		dst  encoding.TextUnmarshaler
+	}{
+		{"platform", j.Platform, &out.Platform}, {"enrollment", j.Enrollment, &out.Enrollment},
+		{"ownership", j.Ownership, &out.Ownership}, {"joinType", j.JoinType, &out.JoinType},
+		{"androidMode", j.AndroidMode, &out.AndroidMode}, {"architecture", j.Architecture, &out.Architecture},
+	} {
+		if err := enumField(f.name, f.text, f.dst); err != nil {
+			return err
+		}
+	}
+	*d = out
+	return nil
+}
+
+// UnmarshalJSON decodes a group as its struct tags say. An unknown kind is an
+// error naming the field.
+func (g *Group) UnmarshalJSON(b []byte) error {
+	type plain Group
+	j := struct {
+		plain
+		Kind *string `json:"kind"`
+	}{plain: plain(*g)}
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	out := Group(j.plain)
+	if err := enumField("kind", j.Kind, &out.Kind); err != nil {
+		return err
+	}
+	*g = out
 	return nil
 }

@@ -270,6 +270,38 @@ func TestJSON_Directory(t *testing.T) {
 	}
 }
 
+// D1-D5: an unknown enum value of a device or group is an error naming its
+// field, as the app and assignment decoders name theirs; a field left out or
+// null keeps what the value held, as encoding/json does.
+func TestJSON_DirectoryEnumErrorPaths(t *testing.T) {
+	for _, tc := range []struct {
+		json  string
+		into  any
+		field string
+	}{
+		{`{"id":"d","platform":"symbian"}`, new(Device), "platform"},
+		{`{"id":"d","platform":"iOS","enrollment":"sideways"}`, new(Device), "enrollment"},
+		{`{"id":"d","ownership":"borrowed"}`, new(Device), "ownership"},
+		{`{"id":"d","joinType":"glued"}`, new(Device), "joinType"},
+		{`{"id":"d","androidMode":"tablet"}`, new(Device), "androidMode"},
+		{`{"id":"d","architecture":"z80"}`, new(Device), "architecture"},
+		{`{"id":"g","kind":"robots"}`, new(Group), "kind"},
+	} {
+		err := json.Unmarshal([]byte(tc.json), tc.into)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.field || !errors.Is(err, ErrUnknownEnum) {
+			t.Errorf("%s: %v; want an ErrUnknownEnum naming %s", tc.json, err, tc.field)
+		}
+	}
+	d := Device{ID: "d", Platform: PlatformMacOS, Ownership: OwnershipCorporate, CPUs: 4}
+	if err := json.Unmarshal([]byte(`{"osVersion":"15.1","platform":null}`), &d); err != nil {
+		t.Fatal(err)
+	}
+	if want := (Device{ID: "d", Platform: PlatformMacOS, Ownership: OwnershipCorporate, CPUs: 4, OSVersion: "15.1"}); !cmp.Equal(d, want) {
+		t.Errorf("decoding into a device: %s", cmp.Diff(want, d))
+	}
+}
+
 // Reports and commands round-trip; Validate refuses malformed reports.
 func TestReport(t *testing.T) {
 	r := Report{Device: "d",
