@@ -478,13 +478,22 @@ func (t *Tenant) DeleteGroup(now time.Time, g mdm.GroupID) (Change, error) {
 // ---------------------------------------------------------------------------
 // Assignments (A).
 
-// Assign adds an assignment, validated by the resolver (A1–A4, C6, D4, L4, T14).
+// Assign adds an assignment, validated by the resolver (A1–A4, C6, D4, L4, T14);
+// a deadline outside the years 1678 to 2262 is refused with ErrTimeRange.
 // For an app whose pool blocks oversubscription (Store for Business by default,
 // L14) the assignment is refused with a *license.ShortfallError when the
 // devices or users it newly requires outnumber the licenses available.
 func (t *Tenant) Assign(now time.Time, a mdm.Assignment) (Change, error) {
 	if err := checkTime("now", now); err != nil {
 		return Change{}, err
+	}
+	// The deadline is kept in Unix nanoseconds too: mdm allows the years 0 to
+	// 9999 (Graph's range), and one past 2262 would wrap to a deadline long
+	// passed, forcing the install at once.
+	if dl := a.Settings.Deadline; !dl.IsZero() && (dl.Before(minTime) || dl.After(maxTime)) {
+		return Change{}, &mdm.ValidationError{Field: "settings.installTimeSettings.deadlineDateTime", Value: dl.UTC().Format(time.RFC3339),
+			Rule: "T14", Err: ErrTimeRange, Reason: "is not a time the tenant can record (years 1678 to 2262)",
+			Remedy: "set a deadline in the coming days or weeks"}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -194,3 +194,43 @@ func TestTenant_T1_OperationsRefuseTimesOutOfRange(t *testing.T) {
 		t.Fatalf("SetTokenExpiry to 2263: err = %v, want %v", err, tenant.ErrTimeRange)
 	}
 }
+
+// T14, T1: an assignment's deadline is a time the tenant records (Unix
+// nanoseconds), so one that mdm accepts (years 0 to 9999) but the tenant
+// cannot hold is refused with ErrTimeRange and changes nothing, instead of
+// wrapping to a deadline long passed that forces the install at once.
+func TestTenant_T14_DeadlineOutOfRange(t *testing.T) {
+	asg := func(year int) mdm.Assignment {
+		s := mdm.DefaultSettings(mdm.AppTypeWin32)
+		s.Deadline = time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+		return mdm.Assignment{ID: "b", App: "spare", Intent: mdm.Required, Target: mdm.GroupTarget("g"), Settings: s}
+	}
+	for _, year := range []int{1000, 2300, 9999} {
+		ten := timeRangeTenant(t)
+		before := viewOf(t, ten)
+		if _, err := ten.Assign(start, asg(year)); !errors.Is(err, tenant.ErrTimeRange) {
+			t.Fatalf("deadline in %d: err = %v, want %v", year, err, tenant.ErrTimeRange)
+		}
+		if d := cmp.Diff(before, viewOf(t, ten)); d != "" {
+			t.Fatalf("deadline in %d: a refused Assign changed the tenant (-before +after):\n%s", year, d)
+		}
+	}
+	// A far deadline the tenant can hold keeps the app waiting for it (T14).
+	ten := timeRangeTenant(t)
+	if _, err := ten.Assign(start, asg(2200)); err != nil {
+		t.Fatal(err)
+	}
+	var out tenant.CheckInResult
+	if err := ten.CheckIn(start.Add(time.Hour), &mdm.Report{Device: "pc"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ten.DeviceStatus("pc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range st.Apps {
+		if a.App == "spare" && a.State != mdm.StateAvailable {
+			t.Fatalf("spare with a deadline in 2200: state %v, want %v", a.State, mdm.StateAvailable)
+		}
+	}
+}
