@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -293,4 +294,36 @@ func FuzzDecodeScenario(f *testing.F) {
 			t.Fatalf("the encoded form of an accepted scenario is refused: %v\n%s", err, out)
 		}
 	})
+}
+
+// MaxSamples counts every sample a run takes: the one at the start, one every
+// sampleEvery and the one at the end. A run of MaxSamples-2 minutes sampled
+// every minute takes exactly MaxSamples; a minute more is refused.
+func TestValidate_maxSamples(t *testing.T) {
+	sc, err := DecodeScenario(readSmall(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.SampleEvery = Duration(time.Minute)
+	sc.Duration = Duration((MaxSamples - 2) * time.Minute)
+	sc.Timeline, sc.Faults = nil, FaultsSpec{}
+	if err := sc.Validate(); err != nil {
+		t.Fatalf("%d samples: %v", MaxSamples, err)
+	}
+	// what samples counts is what a run takes
+	short := *sc
+	short.Duration = Duration(90*time.Minute + 30*time.Second)
+	short.Fleet.Enrollment = []WaveSpec{{Over: Duration(time.Hour), Share: 1}}
+	rep, err := Run(context.Background(), &short, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(rep.Samples), samples(dur(short.Duration), time.Minute); int64(got) != want {
+		t.Fatalf("a run of %s sampled every minute took %d samples; samples says %d", short.Duration, got, want)
+	}
+	sc.Duration += Duration(time.Minute)
+	var se *ScenarioError
+	if err := sc.Validate(); !errors.As(err, &se) || len(se.Errors) == 0 || se.Errors[0].Field != "sampleEvery" {
+		t.Fatalf("%d samples: %v; want a sampleEvery error", MaxSamples+1, err)
+	}
 }

@@ -21,9 +21,10 @@ const (
 	MaxUsers       = 10_000_000
 	MaxRunDuration = 400 * Day
 	MinSampleEvery = time.Minute
-	// MaxSamples bounds the metric samples of a run (duration / sampleEvery):
-	// each holds a line per app, in memory and in the JSON report, and a
-	// chart shows no more. A sample a minute fits a week.
+	// MaxSamples bounds the metric samples of a run (one at the start, one
+	// every sampleEvery, one at the end): each holds a line per app, in memory
+	// and in the JSON report, and a chart shows no more. A sample a minute
+	// fits six days.
 	MaxSamples     = 10_000
 	maxListLen     = 10_000 // apps, groups, assignments, timeline entries, ...
 	shareTolerance = 1e-6   // shares that must sum to 1 may miss by this much
@@ -34,6 +35,10 @@ const (
 	// (package license refuses a larger store total).
 	maxOwnedLicenses = 1 << 30
 )
+
+// samples is how many metric samples a run of duration d takes every every:
+// at the start, at each multiple of every up to the end, and at the end.
+func samples(d, every time.Duration) int64 { return int64(d/every) + 2 }
 
 // Validate checks a scenario built in Go. It reports every problem found (up to
 // MaxFieldErrors) in one *ScenarioError wrapping ErrInvalidScenario; fields are
@@ -163,11 +168,12 @@ func (v *validator) scenario() {
 	case dur(s.SampleEvery) < MinSampleEvery || s.SampleEvery > s.Duration:
 		v.bad("sampleEvery", s.SampleEvery.String(), "must be between 1m and the run's duration",
 			`sample every few hours, e.g. "6h"`)
-	case s.Duration > 0 && dur(s.Duration)/dur(s.SampleEvery) >= MaxSamples:
-		// the finest that fits, rounded up to a minute
-		least := (dur(s.Duration)/MaxSamples + time.Minute).Truncate(time.Minute)
+	case s.Duration > 0 && samples(dur(s.Duration), dur(s.SampleEvery)) > MaxSamples:
+		// The finest whole minutes that fit: every > duration/(MaxSamples-1)
+		// keeps duration/every at MaxSamples-2 or less.
+		least := (dur(s.Duration) / (MaxSamples - 1)).Truncate(time.Minute) + time.Minute
 		v.bad("sampleEvery", s.SampleEvery.String(),
-			fmt.Sprintf("gives %d samples over the run's %s, over the %d a report holds", dur(s.Duration)/dur(s.SampleEvery)+1, s.Duration, MaxSamples),
+			fmt.Sprintf("gives %d samples over the run's %s, over the %d a report holds", samples(dur(s.Duration), dur(s.SampleEvery)), s.Duration, MaxSamples),
 			fmt.Sprintf("sample every %s or less often", Duration(least)))
 	}
 	if !s.Start.IsZero() && (s.Start.Year() < minStartYear || s.Start.Year() > maxStartYear) {

@@ -426,15 +426,23 @@ func (s *Sink) PoolCounts(token mdm.TokenID, product string) (int, int, bool) {
 // overage (L18): with RevokeNewestOnRefund (the default, as
 // Policy.RefundRevokesNewestFirst) the newest holders are released, with their
 // disassociate changes recorded, until the pool is back within its total; never
-// a book (L8). Otherwise the pool keeps them and reports Overage.
+// a book (L8). Otherwise the pool keeps them and reports Overage. As the
+// tenant, it makes no pool for a token it does not know (AddToken).
 func (s *Sink) SetPoolCounts(now time.Time, app *mdm.App, total, retired int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.fail("SetPoolCounts"); err != nil {
 		return err
 	}
+	if app == nil {
+		return refused("nil app")
+	}
 	if total < 0 || retired < 0 {
 		return refused("negative counts %d/%d", total, retired)
+	}
+	if s.tokens[app.Origin.Token] == nil {
+		// as the tenant: no pool for a token the sink does not know (L7, L2)
+		return refused("unknown token %s", app.Origin.Token)
 	}
 	key := PoolKey{app.Origin.Token, app.Origin.ProductID}
 	p := s.pools[key]

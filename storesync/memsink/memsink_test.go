@@ -30,6 +30,18 @@ func TestSink_Pools(t *testing.T) {
 	s.AddDevice("d2", "S2")
 	s.AddDevice("d3", "S3")
 	key := memsink.PoolKey{Token: "t", Product: "p"}
+	// as the tenant: no pool for a token the sink does not know (L7, L2), nor
+	// for no app
+	if err := s.SetPoolCounts(now, vppApp("p", false), 2, 0); !errors.Is(err, memsink.ErrRefused) {
+		t.Fatalf("pool of an unknown token: %v", err)
+	}
+	if err := s.SetPoolCounts(now, nil, 2, 0); !errors.Is(err, memsink.ErrRefused) {
+		t.Fatalf("pool of a nil app: %v", err)
+	}
+	if _, ok := s.Pool(key); ok {
+		t.Fatal("a refused SetPoolCounts made a pool")
+	}
+	s.AddToken("t")
 	if err := s.SetPoolCounts(now, vppApp("p", false), 2, 0); err != nil {
 		t.Fatal(err)
 	}
