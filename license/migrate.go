@@ -72,17 +72,11 @@ func (p *Pool) Migrate(now time.Time, r Request, to mdm.LicenseType, intent mdm.
 	}
 	dev := r
 	dev.License = mdm.LicenseDevice
-	if p.recs[d].held {
-		if last {
-			// The device keeps the license it holds, so the user's goes back to
-			// the pool as any release does: it wakes a waiter and moves the alert.
-			p.release(now, u, Migrated, nil, &m.User)
-			m.User.Device = r.Device
-			m.Device = p.result(d, AlreadyHeld)
-			return m, nil
-		}
-		m.Device = p.result(d, AlreadyHeld)
-	} else if !last {
+	held := p.recs[d].held
+	switch {
+	case held:
+		// The device keeps the license it has: no license changes hands.
+	case !last:
 		// The user keeps the license for other devices: the device needs a free one.
 		if p.assigned >= p.total || !p.tok.state().CanAssignLicenses() {
 			m.Device = p.grantRefusal(d)
@@ -90,13 +84,15 @@ func (p *Pool) Migrate(now time.Time, r Request, to mdm.LicenseType, intent mdm.
 			m.User.Stats = m.Device.Stats
 			return m, nil
 		}
-	} else if !p.tok.state().CanAssignLicenses() || p.assigned > p.total {
+	case !p.tok.state().CanAssignLicenses() || p.assigned > p.total:
 		m.Device = p.grantRefusal(d)
 		m.User.Stats = m.Device.Stats
 		return m, nil
 	}
-	m.User = p.reclaimDevice(now, u, r.Device)
-	if !p.recs[d].held {
+	m.User = p.reclaimDevice(now, u, r.Device, !held)
+	if held {
+		m.Device = p.result(d, AlreadyHeld)
+	} else {
 		p.grant(now, d, &dev, false, &m.Device)
 	}
 	m.User.Stats = p.stats()
@@ -114,9 +110,17 @@ func covers(h *recCold, dev mdm.DeviceID) bool {
 }
 
 // reclaimDevice takes one device off a user license, reclaiming the license when
-// it was the last.
-func (p *Pool) reclaimDevice(now time.Time, u int32, dev mdm.DeviceID) Result {
+// it was the last. With handover the device takes that license next; without,
+// it has one of its own and the user's goes back to the pool.
+func (p *Pool) reclaimDevice(now time.Time, u int32, dev mdm.DeviceID, handover bool) Result {
 	h, c := &p.recs[u], &p.cold[u]
+	if len(c.devs) == 1 && !handover {
+		// A release like any other: it wakes a waiter and moves the alert (L5, L10).
+		var r Result
+		p.release(now, u, Migrated, nil, &r)
+		r.Device = dev
+		return r
+	}
 	if len(c.devs) == 1 {
 		// The device takes this very license next: no waiter is woken and no
 		// alert moves, as the count ends where it started.
