@@ -471,16 +471,23 @@ func TestTenant_Sink(t *testing.T) {
 	}
 }
 
-// A DeviceRef checks in like the device's id and dies with the device.
-func TestTenant_DeviceRef(t *testing.T) {
+// requiredPC is a tenant at start with one Windows device, pc, in device group
+// g, to which Win32 app a is assigned as required.
+func requiredPC(t *testing.T) (*tenant.Tenant, func(tenant.Change, error), time.Time) {
+	t.Helper()
 	ten := newTenant(t, tenant.Config{})
 	must := ok(t)
-	now := start
-	must(ten.AddApp(now, win32App("a")))
-	must(ten.EnrollDevice(now, mdm.Device{ID: "pc", Platform: mdm.PlatformWindows, OSVersion: "10.0.19045"}))
-	must(ten.PutGroup(now, mdm.Group{ID: "g", Kind: mdm.DeviceMembers, Devices: []mdm.DeviceID{"pc"}}))
-	must(ten.Assign(now, mdm.Assignment{ID: "a", App: "a", Intent: mdm.Required, Target: mdm.GroupTarget("g"),
+	must(ten.AddApp(start, win32App("a")))
+	must(ten.EnrollDevice(start, mdm.Device{ID: "pc", Platform: mdm.PlatformWindows, OSVersion: "10.0.19045"}))
+	must(ten.PutGroup(start, mdm.Group{ID: "g", Kind: mdm.DeviceMembers, Devices: []mdm.DeviceID{"pc"}}))
+	must(ten.Assign(start, mdm.Assignment{ID: "a", App: "a", Intent: mdm.Required, Target: mdm.GroupTarget("g"),
 		Settings: mdm.DefaultSettings(mdm.AppTypeWin32)}))
+	return ten, must, start
+}
+
+// A DeviceRef checks in like the device's id and dies with the device.
+func TestTenant_DeviceRef(t *testing.T) {
+	ten, must, now := requiredPC(t)
 	ref, found := ten.DeviceRef("pc")
 	if !found {
 		t.Fatal("no ref for an enrolled device")
@@ -668,14 +675,7 @@ func TestTenant_L7_PoolOfUnknownToken(t *testing.T) {
 // was removed and enrolled again under its id: the pushes scheduled for it
 // before the removal are forgotten with it.
 func TestTenant_T2_NextPushAfterReenrollment(t *testing.T) {
-	ten := newTenant(t, tenant.Config{})
-	must := ok(t)
-	now := start
-	must(ten.AddApp(now, win32App("a")))
-	must(ten.EnrollDevice(now, mdm.Device{ID: "pc", Platform: mdm.PlatformWindows, OSVersion: "10.0.19045"}))
-	must(ten.PutGroup(now, mdm.Group{ID: "g", Kind: mdm.DeviceMembers, Devices: []mdm.DeviceID{"pc"}}))
-	must(ten.Assign(now, mdm.Assignment{ID: "a", App: "a", Intent: mdm.Required, Target: mdm.GroupTarget("g"),
-		Settings: mdm.DefaultSettings(mdm.AppTypeWin32)})) // pushes pc
+	ten, must, now := requiredPC(t) // the assignment pushes pc
 	must(ten.RemoveDevice(now, "pc"))
 	now = now.Add(10 * time.Minute)
 	must(ten.EnrollDevice(now, mdm.Device{ID: "pc", Platform: mdm.PlatformWindows, OSVersion: "10.0.19045"}))
