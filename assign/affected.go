@@ -83,14 +83,8 @@ func (r *Resolver) downGroups(m *marks, g int32, visit func(int32)) {
 // members returns the users and devices that are members of g, directly or
 // through nested groups (D1), sorted and without duplicates.
 func (r *Resolver) members(g int32) (users, devices []int32) {
-	r.marks.reset(len(r.groups))
-	r.downGroups(&r.marks, g, func(x int32) {
-		users = append(users, r.groups[x].users...)
-		devices = append(devices, r.groups[x].devices...)
-	})
-	slices.Sort(users)
-	slices.Sort(devices)
-	return slices.Compact(users), slices.Compact(devices)
+	gr := &r.groups[g]
+	return r.membersWith(gr.users, gr.devices, gr.children)
 }
 
 // targeted appends to buf, sorted, the groups among direct and their ancestors

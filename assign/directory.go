@@ -257,8 +257,10 @@ func (r *Resolver) PutGroup(g mdm.Group) (Affected, error) {
 	return r.commitChange(), nil
 }
 
-// membersWith is members for a group that would hold these direct members and
-// nested groups.
+// membersWith returns the users and devices of a group that holds these direct
+// members and nested groups: its members and those of every group nested in it,
+// at any depth (D1), sorted and without duplicates. members uses it for a group
+// as it is.
 func (r *Resolver) membersWith(users, devices, children []int32) ([]int32, []int32) {
 	u := slices.Clone(users)
 	d := slices.Clone(devices)
