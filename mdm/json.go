@@ -273,16 +273,12 @@ func (a *App) UnmarshalJSON(b []byte) error {
 		},
 		AllowUserUninstall: j.AllowAvailableUninstall,
 	}
-	if j.PublishingState != nil {
-		if err := out.State.UnmarshalText([]byte(*j.PublishingState)); err != nil {
-			return atField("publishingState", err)
-		}
+	if err := enumField("publishingState", j.PublishingState, &out.State); err != nil {
+		return err
 	}
 	var licensing LicenseMode
-	if j.LicenseType != nil {
-		if err := licensing.UnmarshalText([]byte(*j.LicenseType)); err != nil {
-			return atField("licenseType", err)
-		}
+	if err := enumField("licenseType", j.LicenseType, &licensing); err != nil {
+		return err
 	}
 	if out.URL == "" {
 		out.URL = j.AppStoreURL
@@ -308,16 +304,13 @@ func (a *App) UnmarshalJSON(b []byte) error {
 	}
 	for i, r := range j.Relationships {
 		var dk DependencyKind
-		if r.DependencyType != nil {
-			if err := dk.UnmarshalText([]byte(*r.DependencyType)); err != nil {
-				return atField("relationships["+strconv.Itoa(i)+"].dependencyType", err)
-			}
-		}
 		var sk SupersedenceKind
-		if r.SupersedenceType != nil {
-			if err := sk.UnmarshalText([]byte(*r.SupersedenceType)); err != nil {
-				return atField("relationships["+strconv.Itoa(i)+"].supersedenceType", err)
-			}
+		at := "relationships[" + strconv.Itoa(i) + "]."
+		if err := enumField(at+"dependencyType", r.DependencyType, &dk); err != nil {
+			return err
+		}
+		if err := enumField(at+"supersedenceType", r.SupersedenceType, &sk); err != nil {
+			return err
 		}
 		switch r.TargetType {
 		case "parent":
