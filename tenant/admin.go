@@ -155,17 +155,20 @@ func storeOwned(a, store *mdm.App) {
 	a.Publisher, a.Identifier, a.Version = store.Publisher, store.Identifier, store.Version
 }
 
-// notifyHolders pushes every device with a status for app i (T2).
-func (t *Tenant) notifyHolders(now time.Time, app int32) []mdm.DeviceID {
+// notifyHolders pushes every device with a status for one of the apps (T2),
+// and returns them sorted by id.
+func (t *Tenant) notifyHolders(now time.Time, apps ...int32) []mdm.DeviceID {
 	var out []mdm.DeviceID
-	id := t.cat.apps[app].id
 	for _, d := range t.devs {
 		if d == nil {
 			continue
 		}
-		if _, ok := d.find(t.cat, id); ok {
-			out = append(out, d.facts.ID)
-			t.push.notify(d, now.UnixNano())
+		for _, a := range apps {
+			if _, ok := d.find(t.cat, t.cat.apps[a].id); ok {
+				out = append(out, d.facts.ID)
+				t.push.notify(d, now.UnixNano())
+				break
+			}
 		}
 	}
 	slices.Sort(out)

@@ -21,7 +21,8 @@ type appEntry struct {
 	// allows it (Win32 default off).
 	portalUninstall bool
 	// autoUpdate: a new version reaches every device holding the app, available
-	// or required, unless the assignment prevents it (L9, VPP apps).
+	// or required, unless the assignment prevents it where the token allows
+	// that (L9: VPP apps; books are not updated through assignments).
 	autoUpdate bool
 
 	deps []depEdge // direct dependencies (C9)
@@ -174,7 +175,7 @@ func (c *catalog) derive(old *appEntry) *appEntry {
 	a := &e.app
 	e.win32 = a.Type.IsWin32()
 	e.portalUninstall = a.Type == mdm.AppTypeMicrosoftStore || a.AllowUserUninstall
-	e.autoUpdate = a.Type.IsVPP()
+	e.autoUpdate = a.Type.IsVPP() && !a.Type.IsBook()
 	if a.Type.IsSynced() {
 		e.hasPool = true
 		e.pool = poolRef{token: a.Origin.Token, product: a.Origin.ProductID}

@@ -104,9 +104,12 @@ nothing:
     or update (T3) does not hold back a later uninstall, nor the reverse. Removing an
     assignment uninstalls nothing (A9), except on Android Enterprise dedicated,
     fully managed and corporate-owned work-profile devices.
-  - A new version: required apps, portal-installed available apps (T4) and
-    VPP apps the service installed, unless every assignment prevents it (L9),
-    get an update command at the next check-in; the devices are pushed.
+  - A new version: required apps and portal-installed available apps (T4)
+    get an update command at the next check-in; the devices are pushed. A VPP
+    app (required, or available and installed by the service or the portal)
+    is not updated when every assignment reaching the device prevents
+    automatic updates and the app's token allows that (L9,
+    SetTokenUpdatePrevention); its status says an update is available.
   - Admin actions (DeviceAction, T12) are queued on the device's status and go
     out at its next check-in; a required app, or one available through a device
     group, needs the device online (ActionRequest.Online says so).
@@ -160,8 +163,9 @@ Directory, Pools, Tokens) without importing it: SyncedApps, UpsertSyncedApp,
 MarkGoneFromStore, DeviceBySerial, UserByClientUserID, PoolCounts,
 SetPoolCounts, PoolHolders, ImportLicense, TokenState, SetTokenState,
 SetSyncStatus, StoreAccount, BindStoreAccount, TokenOfStoreAccount. Tokens are
-registered with AddToken, and an Apple token's expDate with SetTokenExpiry
-(L1): the tenant is told the time at every check-in and operation, so it marks
+registered with AddToken, whether a token lets assignments prevent
+automatic updates with SetTokenUpdatePrevention (L9), and an Apple token's
+expDate with SetTokenExpiry (L1): the tenant is told the time at every check-in and operation, so it marks
 the token expired the first time a grant or a sync meets it after the date,
 and grants through it are refused (tokenNotValid) until a renewed date comes. Grants and reclaims on VPP pools wait in an outbox
 that TakeLicenseChanges drains for the push to Apple. A store app has no

@@ -3,6 +3,7 @@ package tenant
 import (
 	"time"
 
+	"github.com/mdmkit/mdmkit/license"
 	"github.com/mdmkit/mdmkit/mdm"
 )
 
@@ -29,6 +30,9 @@ type effects interface {
 	reclaim(d *deviceState, e *appEntry, r *record, why reclaimReason) bool
 	// counted is told every status change, for per-app counts.
 	counted(app int32, from, to mdm.InstallState)
+	// tokenAllowsPrevent reports whether assignments may prevent automatic
+	// updates of the token's VPP apps (L9, Tenant.SetTokenUpdatePrevention).
+	tokenAllowsPrevent(tok mdm.TokenID) bool
 }
 
 // reclaimReason is why the engine gives a license back (L7).
@@ -552,8 +556,13 @@ func (e *engine) actInstall(r *record, v via) {
 			return
 		}
 		if !r.has(fCurrent) {
-			// T4: a required app (and a dependency) is updated to the new version.
-			e.update(r, ent)
+			// T4: a required app (and a dependency) is updated to the new
+			// version; L9: a VPP app's assignment may prevent it.
+			if e.autoUpdates(r, ent, mdm.Required) {
+				e.update(r, ent)
+			} else {
+				e.setState(r, mdm.StateInstalled, mdm.DetailUpdateAvailable)
+			}
 			return
 		}
 		if r.state != mdm.StateInstalled || r.detail != mdm.DetailSeeInstallErrorCode {
@@ -662,6 +671,24 @@ func (e *engine) depsState(r *record) block {
 	return blkNone
 }
 
+// autoUpdates reports whether a present app of an older version is updated
+// without anyone asking, for a required or an offered (available) app (T4,
+// L9). A VPP app the service or the portal installed updates for both, unless
+// its assignments prevent it where its token allows that (license.AutoUpdates;
+// the resolution sets optPreventAutoUpdate only when every required and
+// available assignment reaching the device prevents it). Any other app updates
+// when required, or when the user installed it from the portal.
+func (e *engine) autoUpdates(r *record, ent *appEntry, intent mdm.Intent) bool {
+	if !ent.autoUpdate {
+		return intent == mdm.Required || r.has(fViaPortal)
+	}
+	if intent != mdm.Required && !r.has(fViaPortal|fManaged) {
+		return false // installed outside management: not the service's to update
+	}
+	prevent := r.opts&optPreventAutoUpdate != 0
+	return license.AutoUpdates(license.VPPApp, intent, prevent, prevent && e.fx.tokenAllowsPrevent(ent.pool.token))
+}
+
 // update sends a new version to a device holding an older one (T4, L9).
 func (e *engine) update(r *record, ent *appEntry) {
 	if r.nextTry > e.now && r.tryOp == wantInstall {
@@ -734,7 +761,7 @@ func (e *engine) actPassive(r *record) {
 		if !r.has(fCurrent) {
 			// T4: an available app the user installed from the portal is
 			// updated; L9: VPP apps update for available assignments too.
-			if offered && (r.has(fViaPortal) || (ent.autoUpdate && r.has(fManaged) && r.opts&optPreventAutoUpdate == 0)) {
+			if offered && e.autoUpdates(r, ent, mdm.Available) {
 				e.update(r, ent)
 				return
 			}

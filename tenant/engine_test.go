@@ -19,6 +19,7 @@ type fakeFx struct {
 	held      map[int32]bool
 	counts    map[int32]*[16]int
 	reclaims  int
+	noPrevent bool // the token does not allow preventing automatic updates (L9)
 }
 
 func newFakeFx() *fakeFx {
@@ -26,6 +27,8 @@ func newFakeFx() *fakeFx {
 }
 
 func (f *fakeFx) newCommandID() mdm.CommandID { f.next++; return f.next }
+
+func (f *fakeFx) tokenAllowsPrevent(mdm.TokenID) bool { return !f.noPrevent }
 
 func (f *fakeFx) grant(d *deviceState, e *appEntry, r *record) (mdm.InstallDetail, bool) {
 	if f.held[e.idx] {

@@ -27,6 +27,9 @@ type tokenRec struct {
 	account  string
 	// exp is when the token expires (L1), unix nanoseconds; 0 for no date.
 	exp int64
+	// noPrevent: assignments may not prevent automatic updates of the
+	// token's VPP apps (L9); the zero value allows it.
+	noPrevent bool
 }
 
 // AddToken registers a store token (an Apple VPP location token or a Store for
@@ -96,6 +99,54 @@ func (t *Tenant) SetTokenExpiry(now time.Time, id mdm.TokenID, exp time.Time) (C
 	}
 	t.lapsed(id, n)
 	return Change{}, nil
+}
+
+// SetTokenUpdatePrevention says whether assignments may prevent automatic
+// updates of the token's VPP apps (L9). VPP apps update automatically for
+// required and available assignments; an assignment's PreventAutoUpdate stops
+// that only where its token allows it. A token allows it from AddToken on, so
+// the assignments decide; with allowed false, the token's VPP apps update on
+// every device that holds an older version, whatever the assignments say.
+//
+// A change makes every device evaluate in full at its next check-in, and the
+// devices with a status for one of the token's VPP apps are pushed (T2), sorted
+// by id; setting what is already set changes nothing. An unknown token, or a
+// time the tenant cannot record, is refused with an error and changes nothing.
+func (t *Tenant) SetTokenUpdatePrevention(now time.Time, id mdm.TokenID, allowed bool) (Change, error) {
+	if err := checkTime("now", now); err != nil {
+		return Change{}, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.tokens[id]
+	if !ok {
+		return Change{}, unknownToken(id)
+	}
+	if r.noPrevent == !allowed {
+		return Change{}, nil
+	}
+	r.noPrevent = !allowed
+	t.epoch++ // a decision fact of every device holding one of the apps
+	var apps []int32
+	for _, e := range t.cat.apps {
+		if e != nil && e.autoUpdate && e.hasPool && e.pool.token == id {
+			apps = append(apps, e.idx)
+		}
+	}
+	return Change{Notify: t.notifyHolders(now, apps...)}, nil
+}
+
+// TokenUpdatePrevention reports whether the token allows assignments to prevent
+// automatic updates of its VPP apps (L9, SetTokenUpdatePrevention); ok is false
+// for a token the tenant does not know.
+func (t *Tenant) TokenUpdatePrevention(id mdm.TokenID) (allowed, ok bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	r, ok := t.tokens[id]
+	if !ok {
+		return false, false
+	}
+	return !r.noPrevent, true
 }
 
 // resetExpiry recomputes the earliest expDate of the tokens. Called with t.mu

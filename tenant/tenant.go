@@ -172,6 +172,13 @@ type tenantFx struct {
 
 func (f *tenantFx) newCommandID() mdm.CommandID { return mdm.CommandID(f.t.ids.Add(1)) }
 
+// tokenAllowsPrevent: a token allows it unless told otherwise, and so does a
+// token deleted since (its apps stay in the catalog).
+func (f *tenantFx) tokenAllowsPrevent(tok mdm.TokenID) bool {
+	r := f.t.tokens[tok]
+	return r == nil || !r.noPrevent
+}
+
 func (f *tenantFx) counted(app int32, from, to mdm.InstallState) {
 	c := f.t.counts[app]
 	if from != mdm.StateUnknown {
