@@ -26,24 +26,38 @@ type appTable struct {
 	// reqSince is when the app last became required somewhere: an assignment
 	// made required, or an intent changed to required.
 	reqSince []eventq.Time
+	// storeVersion is the version of a VPP app (not a book) at the App Store
+	// now, which store sync brings to the catalog (storesync.WithAppleVersions);
+	// a newVersion action changes it.
+	storeVersion []string
 }
 
 func newAppTable(sc *Scenario) *appTable {
 	n := len(sc.Apps)
 	t := &appTable{specs: make([]*AppSpec, n), catalog: make([]mdm.AppID, n), index: make(map[mdm.AppID]int32, n),
 		byID: make(map[mdm.AppID]int32, n), licensed: make([]bool, n), watch: make([]poolWatch, n),
-		required: make([]int, n), others: make([]int, n), uninstalls: make([]int, n), reqSince: make([]eventq.Time, n)}
+		required: make([]int, n), others: make([]int, n), uninstalls: make([]int, n), reqSince: make([]eventq.Time, n),
+		storeVersion: make([]string, n)}
 	for i := range sc.Apps {
 		a := &sc.Apps[i]
 		t.specs[i] = a
 		t.byID[a.ID] = int32(i)
 		t.licensed[i] = a.Type.IsSynced()
+		if storeVersioned(a.Type) {
+			t.storeVersion[i] = a.version()
+		}
 		if !a.Type.IsSynced() {
 			t.bind(i, a.ID)
 		}
 	}
 	return t
 }
+
+// storeVersioned reports whether store sync brings the versions of apps of
+// type t: Apple's VPP apps (from Apple's content metadata, which the fake
+// answers from the scenario); not books, which have none, nor Store for
+// Business apps, whose API carries none.
+func storeVersioned(t mdm.AppType) bool { return t.IsVPP() && !t.IsBook() }
 
 // bind records the catalog id of app a.
 func (t *appTable) bind(a int, id mdm.AppID) {

@@ -113,6 +113,7 @@ func (s *AssignmentSpec) assignment(start time.Time) (mdm.Assignment, error) {
 	a := mdm.Assignment{ID: s.ID, App: s.App, Intent: s.Intent, Target: t}
 	a.Settings.LicenseType = s.LicenseType
 	a.Settings.UninstallOnDeviceRemoval = s.UninstallOnDeviceRemoval
+	a.Settings.PreventAutoUpdate = s.PreventAutoUpdate
 	if s.Deadline != nil {
 		a.Settings.Deadline = start.Add(dur(*s.Deadline))
 	}

@@ -268,6 +268,10 @@ type VPPTokenSpec struct {
 	// most one year (L1). The tenant learns the date from the sToken's
 	// expDate, as a deployment does when the admin uploads it.
 	ExpiresAfter Duration `json:"expiresAfter,omitzero"`
+	// AllowPreventAutoUpdate says whether assignments may prevent automatic
+	// updates of the token's VPP apps (L9); default true. With false, the
+	// apps update whatever an assignment's preventAutoUpdate says.
+	AllowPreventAutoUpdate *bool `json:"allowPreventAutoUpdate,omitempty"`
 }
 
 // BusinessStoreSpec is a Microsoft Store for Business account connection.
@@ -291,6 +295,11 @@ type AssignmentSpec struct {
 	UninstallOnDeviceRemoval *bool `json:"uninstallOnDeviceRemoval,omitempty"`
 	// Deadline is an install deadline, from the start of the run (T14).
 	Deadline *Duration `json:"deadline,omitempty"`
+	// PreventAutoUpdate stops automatic updates of a VPP app where its token
+	// allows it (L9): a new version then waits on the devices that hold an
+	// older one, as long as every required or available assignment reaching
+	// the device prevents it. Other apps ignore it.
+	PreventAutoUpdate bool `json:"preventAutoUpdate,omitempty"`
 }
 
 // FaultsSpec is what goes wrong, and when.
@@ -354,8 +363,9 @@ const (
 	// ActUsersLeave removes Share of the users (or Count of them) from the
 	// directory: they leave the company (L7, L15).
 	ActUsersLeave ActionKind = "usersLeave"
-	// ActNewVersion publishes Version of App (T4): an upload for line-of-business
-	// apps, a store update otherwise.
+	// ActNewVersion publishes Version of App (T4): an upload for apps added by
+	// hand (line-of-business, store links, ...); for a VPP app, the App Store
+	// has the new version, and the next store sync brings it (S1, L9).
 	ActNewVersion ActionKind = "newVersion"
 	// ActSync runs a store sync of every token now, besides the schedule (S1).
 	ActSync ActionKind = "sync"

@@ -276,9 +276,14 @@ func (s *sim) changeLicenses(a *ActionSpec) error {
 	return s.stores.msfb.BuySeats(t.account, s.wall(s.now), key, int64(a.Count))
 }
 
-// newVersion publishes a new version of an app added by hand (T4).
+// newVersion publishes a new version of an app added by hand (T4), or puts
+// one of a VPP app in the App Store, for the next sync to bring (S1).
 func (s *sim) newVersion(a *ActionSpec) error {
 	ai := s.apps.byID[a.App]
+	if storeVersioned(s.apps.specs[ai].Type) {
+		s.apps.storeVersion[ai] = a.Version
+		return nil
+	}
 	app, ok := s.ten.App(s.apps.catalog[ai])
 	if !ok {
 		return fmt.Errorf("app %s is not in the catalog", a.App)

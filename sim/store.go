@@ -61,8 +61,10 @@ type storeToken struct {
 	vpp     bool
 	account string // Apple location uId, Store for Business tenant id
 	sToken  string // Apple's token text; never printed (L1)
-	apple   *storesync.AppleSyncer
-	job     storesync.Job
+	// noPrevent: assignments may not prevent automatic updates (L9)
+	noPrevent bool
+	apple     *storesync.AppleSyncer
+	job       storesync.Job
 	// fault windows of the token
 	outages    []window
 	rateLimits []window
@@ -112,7 +114,8 @@ func (s *sim) setupStores(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		t := &storeToken{id: v.ID, vpp: true, account: loc, sToken: sToken}
+		t := &storeToken{id: v.ID, vpp: true, account: loc, sToken: sToken,
+			noPrevent: v.AllowPreventAutoUpdate != nil && !*v.AllowPreventAutoUpdate}
 		st.tokens = append(st.tokens, t)
 		st.byID[v.ID] = t
 	}
@@ -151,11 +154,17 @@ func (s *sim) setupStores(ctx context.Context) error {
 			if _, err := s.ten.SetTokenExpiry(now, t.id, tok.ExpDate()); err != nil {
 				return fmt.Errorf("sim: token %s: %w", t.id, err)
 			}
+			if t.noPrevent {
+				if _, err := s.ten.SetTokenUpdatePrevention(now, t.id, false); err != nil {
+					return fmt.Errorf("sim: token %s: %w", t.id, err)
+				}
+			}
 			api := &faultyApple{s: s, t: t}
 			names := func(adamID string) (string, string, bool) { return s.apps.nameOfProduct(t.id, adamID) }
+			versions := func(adamID string, typ mdm.AppType) (string, bool) { return s.apps.versionOfProduct(t.id, adamID, typ) }
 			// Incremental (S5 sinceVersionId): every pool change reaches the
 			// syncer before each sync (noteLicenseChanges), as the mode needs.
-			syncer, err := storesync.NewAppleSyncer(t.id, api, &s.stores.dir, me, storesync.WithAppleNames(names),
+			syncer, err := storesync.NewAppleSyncer(t.id, api, &s.stores.dir, me, storesync.WithAppleNames(names), storesync.WithAppleVersions(versions),
 				storesync.WithIncrementalSync(0))
 			if err != nil {
 				return err
@@ -217,6 +226,18 @@ func (t *appTable) nameOfProduct(token mdm.TokenID, adamID string) (string, stri
 		}
 	}
 	return "", "", false
+}
+
+// versionOfProduct is the App Store version of the VPP app of a token's
+// asset for one platform family, as Apple's content lookup would give it
+// (storesync.WithAppleVersions).
+func (t *appTable) versionOfProduct(token mdm.TokenID, adamID string, typ mdm.AppType) (string, bool) {
+	for i, a := range t.specs {
+		if a.Store != nil && a.Store.Token == token && a.product() == adamID && a.Type == typ && storeVersioned(typ) {
+			return t.storeVersion[i], true
+		}
+	}
+	return "", false
 }
 
 // syncAll syncs every token now, in scenario order, then binds the synced apps

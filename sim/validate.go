@@ -755,11 +755,12 @@ func (v *validator) timeline() {
 			switch app := v.app(a.App); {
 			case app == nil:
 				v.bad(f+".app", string(a.App), "is not an app of apps", "name an app of the catalog")
-			case app.Type.IsSynced():
-				// The stores' APIs carry no versions: a synced app's version is the
-				// store's to change (C4), and the fake stores do not.
-				v.bad(f+".app", string(a.App), "is a store-synced app, whose version only its store changes (C4)",
-					"publish new versions of apps added by hand (line-of-business, store links, ...)")
+			case app.Type.IsSynced() && !storeVersioned(app.Type):
+				// A synced app's version is the store's to change (C4); store
+				// sync brings those of VPP apps (Apple's content metadata), but
+				// books have none and the Store for Business API carries none.
+				v.bad(f+".app", string(a.App), "is a book or a Store for Business app, whose versions store sync does not bring (C4)",
+					"publish new versions of VPP apps and of apps added by hand (line-of-business, store links, ...)")
 			}
 			if a.Version == "" || len(a.Version) > 64 {
 				v.bad(f+".version", a.Version, "is not a version of 1 to 64 bytes", `give the new version, e.g. "2.0"`)

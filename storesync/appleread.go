@@ -131,6 +131,32 @@ func AppleAsset(product string) apple.Asset {
 // named after its kind and adamId.
 type AppleNames func(adamID string) (displayName, publisher string, ok bool)
 
+// AppleVersions gives the version an app asset has at the App Store now, for
+// the catalog entry of one platform family (mdm.AppTypeIOSVPP or
+// mdm.AppTypeMacOSVPP: an app's iOS and macOS builds are numbered apart). The
+// Apps and Books API does not carry versions (Apple's content metadata lookup
+// does). Without one, the entry has no version and the tenant does not track
+// it: every copy installed counts as current (T4), and no update goes out.
+type AppleVersions func(adamID string, t mdm.AppType) (version string, ok bool)
+
+// setVersions gives the app entries of the snapshot their store versions;
+// books have none. A version the catalog cannot take fails the snapshot's
+// validation, so the sync writes nothing.
+func setVersions(snap *Snapshot, versions AppleVersions) {
+	for i := range snap.Products {
+		p := &snap.Products[i]
+		for j := range p.Apps {
+			a := &p.Apps[j]
+			if a.Type == mdm.AppTypeVPPBook {
+				continue
+			}
+			if v, ok := versions(AppleAsset(p.ID).AdamID, a.Type); ok {
+				a.Version = v
+			}
+		}
+	}
+}
+
 // appleApps builds the catalog entries of an asset: a book is one entry; an app is
 // one entry per platform family it supports, iOS (iPadOS, tvOS, watchOS and
 // visionOS install through the iOS type) and macOS. Each id carries its kind, so a

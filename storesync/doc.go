@@ -32,9 +32,12 @@
 // changed as a Result (S2):
 //
 //   - apps new in the store are added, changed ones updated (the store owns the
-//     name, type, origin and licensing mode; the administrator's categories and
-//     requirements stay); app ids derive from token, product and platform, so a
-//     product that leaves and returns is the same app (C8);
+//     name, type, origin, licensing mode and version; the administrator's
+//     categories and requirements stay); app ids derive from token, product and
+//     platform, so a product that leaves and returns is the same app (C8). The
+//     Apps and Books API carries neither names nor versions: WithAppleNames and
+//     WithAppleVersions take them from Apple's content metadata lookup, and with
+//     versions a new one reaches the devices (T4, L9);
 //   - apps the store no longer lists are marked gone (mdm.StoreOrigin.GoneFromStore)
 //     and stay while an assignment or a license in use references them;
 //   - each product's pool gets the store's counts, its total less the licenses held

@@ -366,7 +366,7 @@ func (s *AppleSyncer) syncIncremental(ctx context.Context, now time.Time, accoun
 		if err != nil {
 			return nil, nil, err
 		}
-		snap = AppleSnapshot(s.token, account, s.assets.items, s.assigns.items, s.names)
+		snap = s.snapshot(account, s.assigns.items)
 		if err := snap.Validate(); err != nil {
 			return nil, nil, err
 		}
@@ -395,7 +395,7 @@ func (s *AppleSyncer) syncIncremental(ctx context.Context, now time.Time, accoun
 // cannot be trusted (the view is then left to be rebuilt).
 func (s *AppleSyncer) applyDelta(account string, delta []apple.Assignment) (why string, snap *Snapshot) {
 	st := s.inc
-	snap = AppleSnapshot(s.token, account, s.assets.items, nil, s.names)
+	snap = s.snapshot(account, nil)
 	// Validate what the delta adds as a full read's snapshot would be validated
 	// (S3): the products and the new holdings.
 	index := snap.productIndex()

@@ -57,6 +57,13 @@ type AppleOption func(*AppleSyncer)
 // WithAppleNames names the catalog entries of assets (the API does not).
 func WithAppleNames(n AppleNames) AppleOption { return func(s *AppleSyncer) { s.names = n } }
 
+// WithAppleVersions gives the catalog entries of apps their App Store
+// versions (the API does not carry them; books have none). A new version
+// reaches the catalog at the next sync, and the devices holding an older one
+// are updated (T4), unless their assignments prevent it where the token allows
+// that (L9).
+func WithAppleVersions(v AppleVersions) AppleOption { return func(s *AppleSyncer) { s.versions = v } }
+
 // WithPolicy gives the syncer the tenant's policy: RefundRevokesNewestFirst
 // decides whether licenses the store holds over its total after a refund, and the
 // pool has no room for, are taken back at the store (L18).
@@ -102,6 +109,7 @@ type AppleSyncer struct {
 	sink        Sink
 	me          apple.MdmInfo
 	names       AppleNames
+	versions    AppleVersions
 	maxRestarts int
 	pusher      *Pusher
 	// refundRevokes is Policy.RefundRevokesNewestFirst.
@@ -346,11 +354,21 @@ func (s *AppleSyncer) syncFull(ctx context.Context, now time.Time, account strin
 		return nil, nil, err
 	}
 	rep.FullRead = true
-	snap := AppleSnapshot(s.token, account, s.assets.items, s.assigns.items, s.names)
+	snap := s.snapshot(account, s.assigns.items)
 	s.assets.reset()
 	s.assigns.reset()
 	res, err := Reconcile(now, s.sink, snap, s.pusher.Pending)
 	return res, snap, err
+}
+
+// snapshot builds the snapshot of the assets read and the assignments given,
+// its entries named (WithAppleNames) and versioned (WithAppleVersions).
+func (s *AppleSyncer) snapshot(account string, assignments []apple.Assignment) *Snapshot {
+	snap := AppleSnapshot(s.token, account, s.assets.items, assignments, s.names)
+	if s.versions != nil {
+		setVersions(snap, s.versions)
+	}
+	return snap
 }
 
 // readAssets reads every page of GET assets. A completed listing from a failed
