@@ -66,8 +66,10 @@ func (t *Tenant) AddToken(now time.Time, id mdm.TokenID) (Change, error) {
 // token after the date, and grants through it are refused (the device shows
 // tokenNotValid); assigned licenses and installed apps stay (S4). A later date
 // (the admin uploaded the renewed token) makes an expired token valid again;
-// the zero time forgets the date. A date more than Policy.TokenLifetime (plus
-// a day for time zones) away is refused: no token Apple issues claims that.
+// the zero time forgets the date, which renews nothing: a token expired (by
+// its date or by what a sync learned) stays so until a later date comes or a
+// sync succeeds. A date more than Policy.TokenLifetime (plus a day for time
+// zones) away is refused: no token Apple issues claims that.
 func (t *Tenant) SetTokenExpiry(now time.Time, id mdm.TokenID, exp time.Time) (Change, error) {
 	if err := checkTime("now", now); err != nil {
 		return Change{}, err
@@ -91,7 +93,7 @@ func (t *Tenant) SetTokenExpiry(now time.Time, id mdm.TokenID, exp time.Time) (C
 	r.exp = nanos(exp)
 	t.resetExpiry()
 	n := nanos(now)
-	if st, _ := t.pools.TokenState(id); st == mdm.TokenExpired && (r.exp == 0 || n < r.exp) {
+	if st, _ := t.pools.TokenState(id); st == mdm.TokenExpired && r.exp != 0 && n < r.exp {
 		// a renewed token: grants go on (L1)
 		if err := t.pools.SetTokenState(id, mdm.TokenValid); err != nil {
 			return Change{}, err
