@@ -19,9 +19,10 @@
 //
 // A sync writes only through the small interfaces of sink.go — Catalog (the synced
 // apps of a token), Directory (which serial numbers and clientUserIds are this
-// service's, S6), Pools (store counts, holders, imports) and Tokens (state,
-// last-sync status, store account) — together Sink. Their signatures use only mdm
-// and Go types, so package tenant implements them without importing storesync.
+// service's, S6), Pools (store counts, pool kinds, holders, imports) and Tokens
+// (state, last-sync status, store account) — together Sink. Their signatures use
+// only mdm, license and Go types, so package tenant implements them without
+// importing storesync.
 // Nothing here reads the clock: every call takes now, except the Runner's.
 //
 // # Reconciliation
@@ -48,7 +49,11 @@
 //     and never dropped.
 //
 // A snapshot is validated whole before anything is written; every write is
-// idempotent, so reconciling twice changes nothing the second time.
+// idempotent, so reconciling twice changes nothing the second time. A pool
+// keeps its kind (VPP app, VPP book, Store for Business online or offline), so
+// a product the store now reports as another kind (an app become a book, or
+// the reverse) fails the whole sync with a *ProductKindError before anything is
+// written, and every later sync too while the store reports it so.
 //
 // # Syncers
 //

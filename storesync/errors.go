@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mdmkit/mdmkit/license"
 	"github.com/mdmkit/mdmkit/mdm"
 	"github.com/mdmkit/mdmkit/storesync/apple"
 )
@@ -20,6 +21,9 @@ var (
 	ErrAccountSwitch = errors.New("storesync: store account cannot be switched")
 	// ErrSink: the sink refused a write; the sync stopped there.
 	ErrSink = errors.New("storesync: the tenant refused a sync write")
+	// ErrProductKind: the store reports a product as another kind than the
+	// tenant's pool of it (wrapped by *ProductKindError); nothing was written.
+	ErrProductKind = errors.New("storesync: a store product changed kind")
 )
 
 // TokenStateError is a sync or push refused, or stopped, because of the token's
@@ -104,3 +108,31 @@ func (e *SinkError) Error() string {
 }
 
 func (e *SinkError) Unwrap() []error { return []error{ErrSink, e.Err} }
+
+// ProductKindError is a sync refused because the store reports a product as
+// another kind than the pool the tenant holds for it: an Apple app that became
+// a book or the reverse (productType), a Store for Business product that
+// switched between online and offline licensing (L13). A pool keeps its kind
+// (license.Pools.SetCounts refuses another): who may hold its licenses and
+// whether they can be taken back depend on it (L4, L8, L13). The check runs
+// before anything is written, so the catalog and the pools stay as the last
+// sync left them (S3), and every later sync fails the same way while the store
+// reports the product so.
+type ProductKindError struct {
+	Token   mdm.TokenID
+	Product string
+	Pool    license.Kind // the kind of the tenant's pool
+	Store   license.Kind // the kind the store reports now
+}
+
+func (e *ProductKindError) Error() string {
+	return fmt.Sprintf("storesync: token %s, product %s: the store now reports a %s, the tenant's pool is a %s pool: "+
+		"a pool keeps its kind (L4, L8, L13), so nothing of this sync was written and every sync of the token fails "+
+		"this way while the store reports it so; check the product at the store, or, if the store is right, delete "+
+		"the token and add it again to start its pools over (deleting a token revokes its licenses, L7)",
+		e.Token, e.Product, e.Store, e.Pool)
+}
+
+// Unwrap returns ErrProductKind and license.ErrPoolKind, the error the pool
+// itself would have given.
+func (e *ProductKindError) Unwrap() []error { return []error{ErrProductKind, license.ErrPoolKind} }

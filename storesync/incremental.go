@@ -513,6 +513,9 @@ func (s *AppleSyncer) rebuildStoreSide(snap *Snapshot) {
 // and the same Result, visiting only the open pairs of each product.
 func (s *AppleSyncer) reconcileView(now time.Time, snap *Snapshot) (*Result, error) {
 	st := s.inc
+	if err := checkKinds(s.sink, snap); err != nil {
+		return nil, err // before any write, as Reconcile
+	}
 	r := &Result{Token: snap.Token, Store: snap.Store}
 	gone, err := reconcileApps(now, s.sink, snap, r)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mdmkit/mdmkit/license"
 	"github.com/mdmkit/mdmkit/mdm"
 )
 
@@ -147,7 +148,9 @@ type PendingFunc func(h Holding) (disassociate, ok bool)
 // dropped: a pool's license the store does not have is reported in MissingAtStore,
 // never released. Pools of products gone from the store are left as they are.
 //
-// The snapshot is validated first; a bad one writes nothing. Every write is
+// The snapshot is validated first, and every product checked against the kind
+// of its pool: a bad snapshot, or a product the store now reports as another
+// kind than its pool's (*ProductKindError), writes nothing. Every write is
 // idempotent, so reconciling the same snapshot twice changes nothing the second
 // time. pending may be nil; a nil sink or snapshot is a *mdm.ValidationError
 // wrapping mdm.ErrMissingField.
@@ -161,6 +164,9 @@ func Reconcile(now time.Time, sink Sink, snap *Snapshot, pending PendingFunc) (*
 			Reason: "is nil", Remedy: "pass the store's snapshot, e.g. from AppleSnapshot"}
 	}
 	if err := snap.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkKinds(sink, snap); err != nil {
 		return nil, err
 	}
 	r := &Result{Token: snap.Token, Store: snap.Store}
@@ -182,6 +188,27 @@ func Reconcile(now time.Time, sink Sink, snap *Snapshot, pending PendingFunc) (*
 		lo = hi
 	}
 	return r, markGone(now, sink, gone, r)
+}
+
+// checkKinds refuses a snapshot with a product whose pool exists with another
+// kind than the product's (an Apple app that became a book, a Store for
+// Business product that switched licensing mode). A pool keeps its kind, so its
+// SetPoolCounts would fail; checked here, before the first write, the sync
+// fails whole instead of after the product's new catalog entry and the products
+// before it were written (S3). The check costs a lookup per product. Validate
+// has made sure every app of a product has the same kind.
+func checkKinds(sink Sink, snap *Snapshot) error {
+	for i := range snap.Products {
+		p := &snap.Products[i]
+		has, ok := sink.PoolKind(snap.Token, p.ID)
+		if !ok {
+			continue
+		}
+		if want, _ := license.KindOf(&p.Apps[0]); want != has {
+			return &ProductKindError{Token: snap.Token, Product: p.ID, Pool: has, Store: want}
+		}
+	}
+	return nil
 }
 
 // reconcileApps adds and updates the catalog entries of the snapshot's products,

@@ -3,6 +3,7 @@ package storesync
 import (
 	"time"
 
+	"github.com/mdmkit/mdmkit/license"
 	"github.com/mdmkit/mdmkit/mdm"
 )
 
@@ -59,9 +60,16 @@ type Pools interface {
 	// ok is false when the pool does not exist yet.
 	PoolCounts(token mdm.TokenID, product string) (total, retired int, ok bool)
 
+	// PoolKind returns the kind of the pool (license.VPPApp, VPPBook,
+	// StoreOnline or StoreOffline); ok is false when the pool does not exist
+	// yet. A pool keeps its kind, so a sync checks every product against it
+	// before writing anything (ProductKindError).
+	PoolKind(token mdm.TokenID, product string) (kind license.Kind, ok bool)
+
 	// SetPoolCounts creates the pool of the app's kind if needed (VPP app, VPP
-	// book, Store for Business online or offline: app.Type and
-	// app.Origin.Licensing) and sets the store's counts. A total below what is
+	// book, Store for Business online or offline: license.KindOf, from app.Type
+	// and app.Origin.Licensing) and sets the store's counts; it refuses an app
+	// of another kind than the pool's. A total below what is
 	// assigned is a refund: the pool reports the overage and follows its revoke
 	// policy, never revoking a book (L18, L8).
 	SetPoolCounts(now time.Time, app *mdm.App, total, retired int) error

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mdmkit/mdmkit/license"
 	"github.com/mdmkit/mdmkit/mdm"
 )
 
@@ -149,8 +150,8 @@ func (s *Snapshot) groupByIndex(hs []Holding, of []int32) []Holding {
 // Validate checks that the snapshot can be reconciled as a whole before anything is
 // written (S3): every id usable, products unique and sorted, every app a valid
 // synced app of this token, counts not negative, every holding naming a product of
-// the snapshot and exactly one subject. The error is a *mdm.ValidationError naming
-// the field.
+// the snapshot and exactly one subject, the apps of a product all of one pool
+// kind (license.KindOf). The error is a *mdm.ValidationError naming the field.
 func (s *Snapshot) Validate() error {
 	if err := mdm.CheckID("token", string(s.Token)); err != nil {
 		return err
@@ -172,11 +173,23 @@ func (s *Snapshot) Validate() error {
 		if len(p.Apps) == 0 {
 			return snapErr(field+".apps", "", "is empty", "every product becomes at least one catalog entry")
 		}
+		var kind license.Kind
 		for j := range p.Apps {
 			a := &p.Apps[j]
 			af := fmt.Sprintf("%s.apps[%d]", field, j)
 			if err := mdm.ValidateApp(a, mdm.AddOptions{FromSync: true}); err != nil {
 				return fmt.Errorf("%s: %w", af, err)
+			}
+			// The apps of a product share its pool, and a pool has one kind.
+			k, err := license.KindOf(a)
+			switch {
+			case err != nil:
+				return fmt.Errorf("%s: %w", af, err)
+			case j == 0:
+				kind = k
+			case k != kind:
+				return snapErr(af+".type", a.Type.String(), "has another pool kind ("+k.String()+") than the product's first app ("+kind.String()+")",
+					"give a product apps of one kind: a book and an app are separate products")
 			}
 			if a.Origin.Token != s.Token || a.Origin.ProductID != p.ID || a.Origin.Store != s.Store || a.Origin.GoneFromStore {
 				return snapErr(af+".origin", a.Origin.ProductID, "does not name this token, store and product",

@@ -160,7 +160,7 @@ times and empty lists left out; each reads back to the value it came from.
 
 A Tenant implements the interfaces package storesync writes through (Catalog,
 Directory, Pools, Tokens) without importing it: SyncedApps, UpsertSyncedApp,
-MarkGoneFromStore, DeviceBySerial, UserByClientUserID, PoolCounts,
+MarkGoneFromStore, DeviceBySerial, UserByClientUserID, PoolCounts, PoolKind,
 SetPoolCounts, PoolHolders, ImportLicense, TokenState, SetTokenState,
 SetSyncStatus, StoreAccount, BindStoreAccount, TokenOfStoreAccount. Tokens are
 registered with AddToken, whether a token lets assignments prevent

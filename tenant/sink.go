@@ -364,6 +364,17 @@ func (t *Tenant) PoolCounts(token mdm.TokenID, product string) (total, retired i
 	return st.Total, st.Retired, true
 }
 
+// PoolKind returns the kind of a pool (license.VPPApp, VPPBook, StoreOnline or
+// StoreOffline); ok is false when it does not exist. A pool keeps its kind
+// (SetPoolCounts refuses another), so a sync checks it before writing anything.
+func (t *Tenant) PoolKind(token mdm.TokenID, product string) (kind license.Kind, ok bool) {
+	p, err := t.pools.Pool(license.PoolKey{Token: token, Product: product})
+	if err != nil {
+		return license.KindUnknown, false
+	}
+	return p.Kind(), true
+}
+
 // SetPoolCounts creates the pool of a store app if needed and sets the store's
 // counts (L18: a refund below what is assigned revokes the newest grants per
 // policy, never a book, L8). Devices waiting for a license that the new counts

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mdmkit/mdmkit/license"
 	"github.com/mdmkit/mdmkit/mdm"
 )
 
@@ -26,7 +27,8 @@ type PoolKey struct {
 
 // Pool is a pool's state.
 type Pool struct {
-	Book           bool // books are never revoked (L8)
+	Kind           license.Kind // from the app that made the pool; it never changes
+	Book           bool         // Kind is license.VPPBook: books are never revoked (L8)
 	Total, Retired int
 	Serials        []string // sorted
 	Users          []string // sorted clientUserIds
@@ -422,8 +424,20 @@ func (s *Sink) PoolCounts(token mdm.TokenID, product string) (int, int, bool) {
 	return p.Total, p.Retired, true
 }
 
-// SetPoolCounts implements storesync.Pools. A total below the holders is an
-// overage (L18): with RevokeNewestOnRefund (the default, as
+// PoolKind implements storesync.Pools.
+func (s *Sink) PoolKind(token mdm.TokenID, product string) (license.Kind, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pools[PoolKey{token, product}]
+	if p == nil {
+		return license.KindUnknown, false
+	}
+	return p.Kind, true
+}
+
+// SetPoolCounts implements storesync.Pools. As the tenant's pools, it refuses
+// an app of another kind than the pool's (license.KindOf). A total below the
+// holders is an overage (L18): with RevokeNewestOnRefund (the default, as
 // Policy.RefundRevokesNewestFirst) the newest holders are released, with their
 // disassociate changes recorded, until the pool is back within its total; never
 // a book (L8). Otherwise the pool keeps them and reports Overage. As the
@@ -444,11 +458,20 @@ func (s *Sink) SetPoolCounts(now time.Time, app *mdm.App, total, retired int) er
 		// as the tenant: no pool for a token the sink does not know (L7, L2)
 		return refused("unknown token %s", app.Origin.Token)
 	}
+	kind, err := license.KindOf(app)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrRefused, err)
+	}
 	key := PoolKey{app.Origin.Token, app.Origin.ProductID}
 	p := s.pools[key]
-	if p == nil {
-		p = &Pool{Book: app.Type.IsBook()}
+	switch {
+	case p == nil:
+		p = &Pool{Kind: kind, Book: kind == license.VPPBook}
 		s.pools[key] = p
+	case p.Kind != kind:
+		// as the tenant: who may hold a license, and whether it can be
+		// taken back, depend on the kind (L4, L8, L13)
+		return refused("pool %v is a %s pool, the app %s a %s", key, p.Kind, app.ID, kind)
 	}
 	p.Total, p.Retired = total, retired
 	if p.Assigned() > total {

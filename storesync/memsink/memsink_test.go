@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdmkit/mdmkit/license"
 	"github.com/mdmkit/mdmkit/mdm"
 	"github.com/mdmkit/mdmkit/storesync/memsink"
 )
@@ -84,6 +85,28 @@ func TestSink_Pools(t *testing.T) {
 	}
 	if ok, _ := s.Drop(book, "", "u1"); !ok {
 		t.Fatal("drop")
+	}
+}
+
+// S3, L8: as the tenant's pools, a pool keeps the kind it was made with: counts
+// set through an app of another kind (an app become a book) are refused and
+// change nothing; PoolKind tells the kind, so a sync can check first.
+func TestSink_PoolKeepsItsKind(t *testing.T) {
+	s := memsink.New()
+	s.AddToken("t")
+	if _, ok := s.PoolKind("t", "p"); ok {
+		t.Fatal("kind of a pool that does not exist")
+	}
+	if err := s.SetPoolCounts(now, vppApp("p", false), 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	w := s.Writes()
+	if err := s.SetPoolCounts(now, vppApp("p", true), 3, 0); !errors.Is(err, memsink.ErrRefused) {
+		t.Fatalf("counts through a book for an app's pool: %v", err)
+	}
+	p, _ := s.Pool(memsink.PoolKey{Token: "t", Product: "p"})
+	if k, ok := s.PoolKind("t", "p"); !ok || k != license.VPPApp || p.Kind != license.VPPApp || p.Book || p.Total != 2 || s.Writes() != w {
+		t.Fatalf("after a refused kind change: %v %v %+v, writes %d -> %d", k, ok, p, w, s.Writes())
 	}
 }
 
