@@ -64,6 +64,7 @@ const DefaultMaxPushAttempts = 8
 type Pusher struct {
 	token       mdm.TokenID
 	api         AppleAPI
+	apiErr      error // api is nil: every Push fails with it
 	maxAttempts int
 
 	mu         sync.Mutex
@@ -98,10 +99,17 @@ type sentEvent struct {
 	change []LicenseChange // every pair the request named
 }
 
-// NewPusher returns a pusher for one token.
+// NewPusher returns a pusher for one token. With a nil api (or one holding a nil
+// pointer) the queue works, but every Push fails with a *mdm.ValidationError
+// wrapping mdm.ErrMissingField and sends nothing.
 func NewPusher(token mdm.TokenID, api AppleAPI) *Pusher {
-	return &Pusher{token: token, api: api, maxAttempts: DefaultMaxPushAttempts,
+	p := &Pusher{token: token, api: api, maxAttempts: DefaultMaxPushAttempts,
 		queue: map[Holding]*queued{}, inflight: map[Holding]LicenseChange{}, registered: map[string]bool{}}
+	if isNil(api) {
+		p.apiErr = &mdm.ValidationError{Field: "api", Rule: "S5", Err: mdm.ErrMissingField,
+			Reason: "is nil", Remedy: "make the pusher with an *apple.Client (or applefake.Direct)"}
+	}
+	return p
 }
 
 // Enqueue adds changes to the queue. A change of another token, or one naming both
@@ -195,11 +203,16 @@ func (f PushFailure) String() string { return f.Change.String() + ": " + f.Err.E
 // product and subject kind, split within the service/config limits. It stops at an
 // error that concerns every request (token state, rate limiting or server errors
 // that outlived the client's retries), leaving the rest queued, and returns that
-// error; a *TokenStateError means the caller should record the state.
+// error; a *TokenStateError means the caller should record the state. A pusher
+// without an api (NewPusher) fails with the changes left queued.
 func (p *Pusher) Push(ctx context.Context) (*PushResult, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	res := &PushResult{}
+	if p.apiErr != nil {
+		res.Waiting = len(p.queue)
+		return res, p.apiErr
+	}
 	if err := p.checkEventsLocked(ctx, res); err != nil {
 		res.Waiting = len(p.queue)
 		return res, err

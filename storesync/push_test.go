@@ -310,3 +310,23 @@ func TestPusher_AcceptedWithoutEvent(t *testing.T) {
 		t.Fatalf("failures %v, %d queued", failures, p.Len())
 	}
 }
+
+// S5: a pusher made with a nil api (nil, or a nil *apple.Client) does not panic
+// at its first push: Push fails with a *mdm.ValidationError wrapping
+// mdm.ErrMissingField, and the queue keeps its changes.
+func TestPusher_S5_NilAPIRefused(t *testing.T) {
+	for name, api := range map[string]storesync.AppleAPI{"nil": nil, "nil *apple.Client": (*apple.Client)(nil)} {
+		p := storesync.NewPusher(tok, api)
+		must(t, p.Enqueue(assoc("100", "S1")...))
+		for range 2 {
+			res, err := p.Push(ctxb)
+			var ve *mdm.ValidationError
+			if !errors.As(err, &ve) || !errors.Is(err, mdm.ErrMissingField) || ve.Field != "api" || res == nil || res.Sent != 0 || res.Waiting != 1 {
+				t.Fatalf("%s: push %v, %v", name, res, err)
+			}
+		}
+		if dis, ok := p.Pending(storesync.Holding{Product: "100", Serial: "S1"}); !ok || dis || p.Len() != 1 {
+			t.Fatalf("%s: the change is no longer queued", name)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package storesync
 import (
 	"context"
 	"errors"
+	"reflect"
+	"strconv"
 	"sync"
 	"time"
 
@@ -54,6 +56,7 @@ type Runner struct {
 	interval time.Duration
 	jobs     []Job
 	reports  chan<- *Report
+	err      error // why the runner cannot run (a nil job); fixed by NewRunner
 
 	mu      sync.Mutex
 	started bool
@@ -67,15 +70,45 @@ type demand struct {
 	reply chan []*Report // closed without a value when the runner is stopping
 }
 
-// NewRunner returns a runner for jobs; Start starts it.
+// NewRunner returns a runner for jobs; Start starts it. A nil option is
+// ignored. A nil job (a nil Job, or a Job holding a nil pointer such as a nil
+// *AppleSyncer) would fail every run, so the runner refuses to run at all: Err
+// returns a *mdm.ValidationError wrapping mdm.ErrMissingField and naming the
+// job, SyncNow fails with it, and Start starts nothing. Check Err after
+// NewRunner.
 func NewRunner(jobs []Job, opts ...RunnerOption) *Runner {
 	p := mdm.DefaultPolicy()
 	r := &Runner{clk: clock.New(), interval: p.VPPSyncInterval, jobs: append([]Job(nil), jobs...),
 		demand: make(chan demand), stop: make(chan struct{}), done: make(chan struct{})}
+	for i, j := range r.jobs {
+		if isNil(j) {
+			r.err = &mdm.ValidationError{Field: "jobs[" + strconv.Itoa(i) + "]", Rule: "S1", Err: mdm.ErrMissingField,
+				Reason: "is nil", Remedy: "pass the syncers NewAppleSyncer and NewStoreForBusinessSyncer returned, without the nil ones"}
+			break
+		}
+	}
 	for _, o := range opts {
-		o(r)
+		if o != nil {
+			o(r)
+		}
 	}
 	return r
+}
+
+// Err returns why the runner cannot run (a nil job, see NewRunner), or nil.
+func (r *Runner) Err() error { return r.err }
+
+// isNil reports whether v is nil or an interface holding a nil pointer, map,
+// func, channel or slice: a value whose methods would dereference nil.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // Interval is the time between scheduled syncs.
@@ -83,11 +116,12 @@ func (r *Runner) Interval() time.Duration { return r.interval }
 
 // Start starts the schedule: the first scheduled sync runs one interval from now.
 // It returns at once; ctx bounds every sync, and its end stops the runner as Stop
-// does. Starting twice does nothing.
+// does. Starting twice does nothing, and so does starting a runner that cannot
+// run (Err).
 func (r *Runner) Start(ctx context.Context) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.started {
+	if r.started || r.err != nil {
 		return
 	}
 	r.started = true
@@ -149,9 +183,13 @@ func (r *Runner) runAll(ctx context.Context, token mdm.TokenID) []*Report {
 
 // SyncNow syncs every job now (S1: on demand), or only the job of token when one is
 // given, between scheduled syncs, and returns their reports. It waits for a
-// scheduled sync that is running to finish first. It fails with ErrStopped after
-// Stop, with ErrNotStarted before Start, and with ctx.Err() if ctx ends first.
+// scheduled sync that is running to finish first. It fails with Err when the
+// runner cannot run, with ErrStopped after Stop, with ErrNotStarted before Start,
+// and with ctx.Err() if ctx ends first.
 func (r *Runner) SyncNow(ctx context.Context, token mdm.TokenID) ([]*Report, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
 	r.mu.Lock()
 	started := r.started
 	r.mu.Unlock()

@@ -129,3 +129,50 @@ func TestRunner_SyncNowNotRunning(t *testing.T) {
 		t.Fatalf("after Stop, never started: %v", err)
 	}
 }
+
+// S1: a nil job (a nil Job, or a nil *AppleSyncer in one) and a nil option
+// make no panic, now or later: the runner refuses to run, SyncNow fails with
+// a *mdm.ValidationError naming the job, and Start starts no schedule that
+// would meet it.
+func TestRunner_S1_NilJobRefused(t *testing.T) {
+	for name, jobs := range map[string][]storesync.Job{
+		"nil Job":           {&countingJob{token: "t1"}, nil},
+		"nil *AppleSyncer":  {&countingJob{token: "t1"}, (*storesync.AppleSyncer)(nil)},
+		"nil *StoreForBiz":  {&countingJob{token: "t1"}, (*storesync.StoreForBusinessSyncer)(nil)},
+		"nil *countingJob":  {&countingJob{token: "t1"}, (*countingJob)(nil)},
+		"nil job and token": {&countingJob{token: "t1"}, nil, &countingJob{token: "t2"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			clk := clock.NewMock()
+			reports := make(chan *storesync.Report, 4)
+			r := storesync.NewRunner(jobs, storesync.WithClock(clk), nil, storesync.WithReports(reports))
+			var ve *mdm.ValidationError
+			if err := r.Err(); !errors.As(err, &ve) || !errors.Is(err, mdm.ErrMissingField) || ve.Field != "jobs[1]" {
+				t.Fatalf("Err: %v", err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			r.Start(ctx)
+			for _, token := range []mdm.TokenID{"", "t1"} {
+				if reps, err := r.SyncNow(ctx, token); reps != nil || err != r.Err() {
+					t.Fatalf("SyncNow(%q): %v, %v", token, reps, err)
+				}
+			}
+			clk.Add(2 * r.Interval())
+			select {
+			case rep := <-reports:
+				t.Fatalf("a refused runner synced: %v", rep)
+			default:
+			}
+			r.Stop()
+			if _, err := r.SyncNow(ctx, ""); err != r.Err() {
+				t.Fatalf("SyncNow after Stop: %v", err)
+			}
+		})
+	}
+	// A nil option alone is no option.
+	r := storesync.NewRunner([]storesync.Job{&countingJob{token: "t1"}}, nil, storesync.WithClock(clock.NewMock()))
+	if r.Err() != nil {
+		t.Fatalf("nil option: %v", r.Err())
+	}
+}
