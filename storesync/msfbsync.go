@@ -75,12 +75,14 @@ type productInfo struct {
 }
 
 // NewStoreForBusinessSyncer returns a syncer for token with the catalog display
-// language (ISO, e.g. "en-us"; DefaultLanguage when empty).
+// language (ISO, e.g. "en-us"; DefaultLanguage when empty). A nil api or sink,
+// or one holding a nil pointer, is a *mdm.ValidationError wrapping
+// mdm.ErrMissingField.
 func NewStoreForBusinessSyncer(token mdm.TokenID, api StoreForBusinessAPI, sink Sink, language string) (*StoreForBusinessSyncer, error) {
 	if err := mdm.CheckID("token", string(token)); err != nil {
 		return nil, err
 	}
-	if api == nil || sink == nil {
+	if isNil(api) || isNil(sink) { // a nil *msfb.Connector too: its first use would panic
 		return nil, &mdm.ValidationError{Field: "api", Rule: "L12", Err: mdm.ErrMissingField,
 			Reason: "or sink is nil", Remedy: "pass the store connection and the tenant"}
 	}

@@ -124,6 +124,8 @@ type AppleSyncer struct {
 // NewAppleSyncer returns a syncer for token, talking to Apple through api as the
 // service me (its mdmInfo: the api should be built with the same one, so that its
 // reads fail with *apple.ClaimedError when another service claims the token).
+// A nil api or sink, or one holding a nil pointer, is a *mdm.ValidationError
+// wrapping mdm.ErrMissingField; a nil option is ignored.
 func NewAppleSyncer(token mdm.TokenID, api AppleAPI, sink Sink, me apple.MdmInfo, opts ...AppleOption) (*AppleSyncer, error) {
 	if err := mdm.CheckID("token", string(token)); err != nil {
 		return nil, err
@@ -132,14 +134,16 @@ func NewAppleSyncer(token mdm.TokenID, api AppleAPI, sink Sink, me apple.MdmInfo
 		return nil, &mdm.ValidationError{Field: "mdmInfo", Value: me.ID, Rule: "L3", Err: mdm.ErrMissingField,
 			Reason: "needs an id and a name", Remedy: "name this service, so Apple can tell it from another that claims the token"}
 	}
-	if api == nil || sink == nil {
+	if isNil(api) || isNil(sink) { // a nil *apple.Client too: its first use would panic
 		return nil, &mdm.ValidationError{Field: "api", Rule: "S5", Err: mdm.ErrMissingField,
 			Reason: "or sink is nil", Remedy: "pass an *apple.Client (or applefake.Direct) and the tenant"}
 	}
 	s := &AppleSyncer{token: token, api: api, sink: sink, me: me, maxRestarts: apple.DefaultMaxRestarts,
 		pusher: NewPusher(token, api), refundRevokes: mdm.DefaultPolicy().RefundRevokesNewestFirst}
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
 	}
 	return s, nil
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/mdmkit/mdmkit/storesync"
 	"github.com/mdmkit/mdmkit/storesync/apple"
 	"github.com/mdmkit/mdmkit/storesync/applefake"
+	"github.com/mdmkit/mdmkit/storesync/memsink"
+	"github.com/mdmkit/mdmkit/storesync/msfb"
 )
 
 // S2: a first sync brings every asset into the catalog (one entry per platform, a
@@ -340,5 +342,30 @@ func TestAppleSyncer_DuplicateToken(t *testing.T) {
 	push, err := sy2.Push(ctxb, w.now)
 	if err != nil || push.Sent != 1 || !slices.Equal(w.storeSerials("100"), []string{"S1"}) {
 		t.Fatalf("push through a duplicate: %v %v", push, err)
+	}
+}
+
+// S5, L12: a syncer's constructor refuses an api or a sink that is a nil
+// pointer in an interface (a nil *apple.Client, *msfb.Connector, *memsink.Sink),
+// as it refuses a nil one, instead of returning a syncer that panics at its
+// first sync; and a nil option is no option.
+func TestSyncers_S5_NilPointerArgumentsRefused(t *testing.T) {
+	s := memsink.New()
+	s.AddToken(tok)
+	wantNil := func(name string, err error) {
+		t.Helper()
+		if !errors.Is(err, mdm.ErrMissingField) || !errors.As(err, new(*mdm.ValidationError)) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	_, err := storesync.NewAppleSyncer(tok, (*apple.Client)(nil), s, me)
+	wantNil("apple, nil *apple.Client", err)
+	_, err = storesync.NewAppleSyncer(tok, applefake.NewDirect(applefake.NewCore(applefake.Config{}), "x", nil), (*memsink.Sink)(nil), me)
+	wantNil("apple, nil *memsink.Sink", err)
+	_, err = storesync.NewStoreForBusinessSyncer(tok, (*msfb.Connector)(nil), s, "")
+	wantNil("msfb, nil *msfb.Connector", err)
+	sy, err := storesync.NewAppleSyncer(tok, applefake.NewDirect(applefake.NewCore(applefake.Config{}), "x", nil), s, me, nil)
+	if err != nil || sy == nil {
+		t.Errorf("nil option: %v", err)
 	}
 }
