@@ -19,7 +19,7 @@ func FuzzReconcileAppleAnswers(f *testing.F) {
 		`"availableCount":4,"deviceAssignable":true,"revocable":true,"supportedPlatforms":["iOS","macOS"]}]}`),
 		[]byte(`{"assignments":[{"adamId":"408709785","pricingParam":"STDQ","serialNumber":"S1"},{"adamId":"408709785","clientUserId":"u1"}]}`))
 	f.Add([]byte(`{"assets":[{"adamId":"1","productType":"Book","totalCount":-1}]}`), []byte(`{"assignments":[{"adamId":"1"}]}`))
-	f.Add([]byte(`{"assets":[{"adamId":"\u0001","productType":"App"}]}`), []byte(`{}`))
+	f.Add([]byte(`{"assets":[{"adamId":"\u0001","productType":"App"}]}`), []byte(`{"assignments":[]}`))
 	f.Add([]byte(`{"assets":[{"adamId":"7","productType":"App","pricingParam":"PLUS","totalCount":2}]}`),
 		[]byte(`{"assignments":[{"adamId":"7","pricingParam":"PLUS","serialNumber":"S1","clientUserId":"u"}]}`))
 	f.Fuzz(func(t *testing.T, assetsJSON, assignsJSON []byte) {

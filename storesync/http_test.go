@@ -3,6 +3,8 @@ package storesync_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -86,5 +88,57 @@ func TestAppleSyncer_OverHTTP(t *testing.T) {
 	}
 	if p, _ := sink.Pool(memsink.PoolKey{Token: tok, Product: "200"}); len(p.Serials) != 3 {
 		t.Fatalf("licenses lost: %+v", p)
+	}
+}
+
+// S5, S2, S3: a GET assets page that is the JSON "{}" (no "assets" at all) is not
+// an empty store: the sync fails with an apple.ErrDecode and writes nothing, so
+// no app is marked gone or removed. A page with "assets": [] still empties the
+// store.
+func TestAppleSyncer_S5_AssetsPageWithoutAssetsWritesNothing(t *testing.T) {
+	core := applefake.NewCore(applefake.Config{})
+	uid := core.AddLocation("Loopback School")
+	stoken, err := core.IssueToken(uid, t0.AddDate(1, 0, 0))
+	must(t, err)
+	must(t, core.AddAsset(uid, applefake.AssetSpec{AdamID: "100", ProductType: apple.ProductApp, DeviceAssignable: true,
+		Revocable: true, SupportedPlatforms: []string{"iOS"}, Total: 5}))
+	mock := clock.NewMock()
+	mock.Set(t0)
+	fake := applefake.NewHandler(core, applefake.WithClock(mock))
+	var assetsBody string // when set, GET assets answers it instead of the fake
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if assetsBody != "" && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/assets") {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, assetsBody)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	client, err := apple.New(stoken, apple.WithBaseURL(srv.URL+"/mdm/v2"), apple.WithHTTPClient(srv.Client()),
+		apple.WithMdmInfo(me), apple.WithClock(mock), apple.WithTimeout(2*time.Second))
+	must(t, err)
+	sink := memsink.New()
+	sink.AddToken(tok)
+	sy, err := storesync.NewAppleSyncer(tok, client, sink, me)
+	must(t, err)
+	if rep := sy.Sync(ctxb, t0); rep.Err != nil || len(rep.Result.AppsAdded) != 1 {
+		t.Fatalf("first sync: %v", rep)
+	}
+	writes, apps := sink.Writes(), sink.Apps()
+
+	for _, body := range []string{`{}`, `{"currentPageIndex":0,"size":0,"totalPages":1,"versionId":"v9"}`} {
+		assetsBody = body
+		rep := sy.Sync(ctxb, t0)
+		if !errors.Is(rep.Err, apple.ErrDecode) || !strings.Contains(rep.Err.Error(), `"assets"`) {
+			t.Fatalf("assets page %s: want an apple.ErrDecode naming \"assets\", got %v", body, rep)
+		}
+		if sink.Writes() != writes || !slices.EqualFunc(apps, sink.Apps(), func(a, b mdm.App) bool { return a.ID == b.ID && a.Origin == b.Origin }) {
+			t.Fatalf("assets page %s changed the sink: %v", body, rep)
+		}
+	}
+	assetsBody = `{"assets":[],"currentPageIndex":0,"size":0,"totalPages":1,"versionId":"v9"}`
+	if rep := sy.Sync(ctxb, t0); rep.Err != nil || len(rep.Result.AppsRemoved) != 1 {
+		t.Fatalf("an empty store: %v", rep)
 	}
 }

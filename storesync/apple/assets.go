@@ -1,6 +1,7 @@
 package apple
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 )
@@ -69,6 +70,22 @@ type AssetsResponse struct {
 
 // PageItems returns the page's assets.
 func (r *AssetsResponse) PageItems() []ResponseAsset { return r.Assets }
+
+// UnmarshalJSON decodes a page of GET assets and refuses one without "assets"
+// (missingList): read as empty, it would tell a sync that the location owns
+// nothing, and the sync would mark every app gone (S2).
+func (r *AssetsResponse) UnmarshalJSON(b []byte) error {
+	type page AssetsResponse // the fields, without this method
+	var p page
+	if err := json.Unmarshal(b, &p); err != nil || string(b) == "null" {
+		return err // null changes nothing, as encoding/json asks of an Unmarshaler
+	}
+	if p.Assets == nil {
+		return missingList("assets")
+	}
+	*r = AssetsResponse(p)
+	return nil
+}
 
 func setIf(v url.Values, key, val string) {
 	if val != "" {

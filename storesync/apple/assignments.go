@@ -1,6 +1,7 @@
 package apple
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 )
@@ -47,3 +48,19 @@ type AssignmentsResponse struct {
 
 // PageItems returns the page's assignments.
 func (r *AssignmentsResponse) PageItems() []Assignment { return r.Assignments }
+
+// UnmarshalJSON decodes a page of GET assignments and refuses one without
+// "assignments" (missingList): read as empty, it would tell a sync that no
+// license is assigned at the store.
+func (r *AssignmentsResponse) UnmarshalJSON(b []byte) error {
+	type page AssignmentsResponse // the fields, without this method
+	var p page
+	if err := json.Unmarshal(b, &p); err != nil || string(b) == "null" {
+		return err // null changes nothing, as encoding/json asks of an Unmarshaler
+	}
+	if p.Assignments == nil {
+		return missingList("assignments")
+	}
+	*r = AssignmentsResponse(p)
+	return nil
+}

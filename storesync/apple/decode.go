@@ -17,7 +17,8 @@ const maxRetryAfterHeader = 24 * time.Hour
 
 // DecodeResponse turns one HTTP answer into out or a typed error: an *APIError for a
 // non-2xx status or an errorNumber in the body (Apple sends errors inside HTTP 200
-// too, L11), a *DecodeError for a 2xx body that is not the documented JSON object.
+// too, L11), a *DecodeError for a 2xx body that is not the documented JSON object
+// (a page without its list, e.g. "{}" for GET assets, included).
 // secret is removed from any server text put into an error. now resolves a
 // Retry-After given as an HTTP date.
 func DecodeResponse(ep Endpoint, status int, header http.Header, body []byte, out any, now time.Time, secret string) error {

@@ -148,3 +148,34 @@ func TestCheckOwner(t *testing.T) {
 		t.Fatal("no expected owner checks nothing")
 	}
 }
+
+// S5, S2: a page of GET assets, assignments or users always carries its list,
+// "[]" when there is nothing. An answer without it (the JSON "{}", or the list
+// null) is not the documented answer: read as an empty list it would tell a
+// sync that the store holds nothing, and the sync would mark every app gone. It
+// is a *DecodeError naming the field; an empty list stays an empty page.
+func TestDecodeResponse_S5_MissingListIsDecodeError(t *testing.T) {
+	paging := `"currentPageIndex":0,"size":0,"totalPages":1,"versionId":"v1"`
+	for _, c := range []struct {
+		ep    Endpoint
+		field string
+		out   func() any
+		items func(any) int
+	}{
+		{EndpointAssets, "assets", func() any { return new(AssetsResponse) }, func(o any) int { return len(o.(*AssetsResponse).Assets) }},
+		{EndpointAssignments, "assignments", func() any { return new(AssignmentsResponse) }, func(o any) int { return len(o.(*AssignmentsResponse).Assignments) }},
+		{EndpointUsers, "users", func() any { return new(UsersResponse) }, func(o any) int { return len(o.(*UsersResponse).Users) }},
+	} {
+		for _, body := range []string{`{}`, `{` + paging + `}`, `{"` + c.field + `":null,` + paging + `}`} {
+			err := DecodeResponse(c.ep, 200, http.Header{}, []byte(body), c.out(), t0, testSecret)
+			var de *DecodeError
+			if !errors.As(err, &de) || !errors.Is(err, ErrDecode) || !strings.Contains(err.Error(), `"`+c.field+`"`) {
+				t.Errorf("%s %s: want a *DecodeError naming %q, got %v", c.ep, body, c.field, err)
+			}
+		}
+		out := c.out()
+		if err := DecodeResponse(c.ep, 200, http.Header{}, []byte(`{"`+c.field+`":[],`+paging+`}`), out, t0, testSecret); err != nil || c.items(out) != 0 {
+			t.Errorf("%s: an empty list: %v", c.ep, err)
+		}
+	}
+}

@@ -42,7 +42,8 @@
 // errors (5xx) and requests with no answer are retried with exponential backoff; both
 // a bounded number of times. A Retry-After longer than WithMaxRetryAfter is returned
 // to the caller instead of waited for. A body that is truncated or not the documented
-// JSON is a *DecodeError and is not retried.
+// JSON is a *DecodeError and is not retried; so is a page of assets, assignments or
+// users without its list ("{}"), which would otherwise pass for an empty one.
 //
 // TokenState(err) maps an error to the mdm.TokenState it proves: 9621 expired;
 // 9622, 9625 and HTTP 401 invalid; a response naming another service's mdmInfo

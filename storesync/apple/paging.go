@@ -16,6 +16,14 @@ type Paging struct {
 	VersionID        string `json:"versionId,omitempty"`
 }
 
+// missingList is the error of a page whose list field is absent or null. Apple's
+// pages always carry their list ("assets": [] when there is none), so such an
+// answer is not the documented one; read as an empty list it would pass for an
+// empty data set. DecodeResponse makes it a *DecodeError.
+func missingList(field string) error {
+	return fmt.Errorf("%q is missing or null: every page carries it, [] when there is nothing", field)
+}
+
 // PageInfo returns the paging fields; the response types embed Paging.
 func (p Paging) PageInfo() Paging { return p }
 

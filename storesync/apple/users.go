@@ -1,6 +1,7 @@
 package apple
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 )
@@ -63,3 +64,18 @@ type UsersResponse struct {
 
 // PageItems returns the page's users.
 func (r *UsersResponse) PageItems() []ResponseUser { return r.Users }
+
+// UnmarshalJSON decodes a page of GET users and refuses one without "users"
+// (missingList).
+func (r *UsersResponse) UnmarshalJSON(b []byte) error {
+	type page UsersResponse // the fields, without this method
+	var p page
+	if err := json.Unmarshal(b, &p); err != nil || string(b) == "null" {
+		return err // null changes nothing, as encoding/json asks of an Unmarshaler
+	}
+	if p.Users == nil {
+		return missingList("users")
+	}
+	*r = UsersResponse(p)
+	return nil
+}
