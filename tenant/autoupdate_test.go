@@ -127,4 +127,100 @@ func TestTenant_L9_SetTokenUpdatePreventionErrors(t *testing.T) {
 	if allows, ok := ten.TokenUpdatePrevention("tok"); !ok || !allows {
 		t.Fatal("a refused call changed the setting")
 	}
+	// a token without VPP apps (a Store for Business account): nothing to
+	// evaluate again
+	if _, err := ten.AddToken(now, "msfb"); err != nil {
+		t.Fatal(err)
+	}
+	if ch, err := ten.SetTokenUpdatePrevention(now, "msfb", false); err != nil || len(ch.Notify) != 0 || ten.epoch != epoch {
+		t.Fatalf("a token without VPP apps: %+v, %v, epoch moved %v", ch, err, ten.epoch != epoch)
+	}
+	if allows, _ := ten.TokenUpdatePrevention("msfb"); allows {
+		t.Fatal("the setting of a token without VPP apps was not kept")
+	}
+}
+
+// installRequired checks dev in until version v of the required app id is
+// installed (install sent, result and inventory reported), and returns the time.
+func installRequired(t *testing.T, ten *Tenant, now time.Time, id mdm.AppID, dev mdm.DeviceID, v string) time.Time {
+	t.Helper()
+	var out CheckInResult
+	now = now.Add(time.Minute)
+	if err := ten.CheckIn(now, &mdm.Report{Device: dev}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var cmd *mdm.Command
+	for i := range out.Commands {
+		if out.Commands[i].App == id {
+			cmd = &out.Commands[i]
+		}
+	}
+	if cmd == nil || cmd.Kind != mdm.CommandInstall {
+		t.Fatalf("first install of %s: commands %v", id, out.Commands)
+	}
+	now = now.Add(time.Minute)
+	if err := ten.CheckIn(now, &mdm.Report{Device: dev, Inventory: []mdm.InstalledApp{{App: id, Version: v}},
+		Results: []mdm.CommandResult{{Command: cmd.ID, Kind: mdm.CommandInstall, App: id, Outcome: mdm.OutcomeSucceeded}}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	return now
+}
+
+// T4, C4: a VPP app's catalog version comes from the App Store lookup
+// (storesync.WithAppleVersions), while the device updates App Store apps by
+// itself. A device that reports a version newer than the catalog's (the lookup
+// lags) is current: the service does not send it an "update" to the older
+// version. (Found by review.)
+func TestTenant_T4_NewerStoreVersionOnDeviceIsCurrent(t *testing.T) {
+	ten, _, now, _ := vppPair(t, 2)
+	now = installRequired(t, ten, now, "vpp", "ipad-a", "1")
+	var out CheckInResult
+	now = now.Add(time.Minute)
+	if err := ten.CheckIn(now, &mdm.Report{Device: "ipad-a", Inventory: []mdm.InstalledApp{{App: "vpp", Version: "2"}}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range out.Commands {
+		if c.Kind == mdm.CommandUpdate {
+			t.Fatalf("device reports 2, catalog says 1: the service sent %v (a downgrade)", c)
+		}
+	}
+	ds, _ := ten.DeviceStatus("ipad-a")
+	if st := ds.Apps[0]; st.Detail == mdm.DetailUpdateAvailable {
+		t.Fatalf("device newer than the catalog reported as %+v", st)
+	}
+}
+
+// L9, L8: books are updated by their store, not through assignments
+// (license.AutoUpdates): a required book whose catalog version changes is
+// sent no update. (Found by review: it fell into the generic T4 path.)
+func TestTenant_L9_BooksNotUpdatedThroughAssignments(t *testing.T) {
+	ten, must := tenantRig(t)
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	book := mdm.App{ID: "book", DisplayName: "b", Type: mdm.AppTypeVPPBook, Version: "1",
+		Origin: mdm.StoreOrigin{Store: mdm.StoreAppleVPP, Token: "tok", ProductID: "2"}}
+	must(ten.AddToken(now, "tok"))
+	if err := ten.UpsertSyncedApp(now, book); err != nil {
+		t.Fatal(err)
+	}
+	if err := ten.SetPoolCounts(now, &book, 5, 0); err != nil {
+		t.Fatal(err)
+	}
+	must(ten.PutUser(now, mdm.User{ID: "ada", HasAppleAccount: true}))
+	must(ten.EnrollDevice(now, mdm.Device{ID: "ipad", Platform: mdm.PlatformIOS, OSVersion: "17.4", PrimaryUser: "ada", HasBooksApp: true}))
+	must(ten.PutGroup(now, mdm.Group{ID: "u", Kind: mdm.UserMembers, Users: []mdm.UserID{"ada"}}))
+	must(ten.Assign(now, mdm.Assignment{ID: "a", App: "book", Intent: mdm.Required, Target: mdm.GroupTarget("u"),
+		Settings: mdm.AssignmentSettings{LicenseType: mdm.LicenseUser, PreventAutoUpdate: true}}))
+	now = installRequired(t, ten, now, "book", "ipad", "1")
+	book.Version = "2"
+	if err := ten.UpsertSyncedApp(now, book); err != nil {
+		t.Fatal(err)
+	}
+	var out CheckInResult
+	now = now.Add(time.Minute)
+	if err := ten.CheckIn(now, &mdm.Report{Device: "ipad", Inventory: []mdm.InstalledApp{{App: "book", Version: "1"}}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Commands) != 0 {
+		t.Fatalf("a required book with PreventAutoUpdate (token allows it) was sent %v", out.Commands)
+	}
 }

@@ -22,7 +22,8 @@ type appEntry struct {
 	portalUninstall bool
 	// autoUpdate: a new version reaches every device holding the app, available
 	// or required, unless the assignment prevents it where the token allows
-	// that (L9: VPP apps; books are not updated through assignments).
+	// that (L9: VPP apps; books, like Store for Business apps, are updated by
+	// their store, not through assignments: engine.autoUpdates).
 	autoUpdate bool
 
 	deps []depEdge // direct dependencies (C9)
@@ -75,10 +76,21 @@ type catalog struct {
 	bytes int64 // package storage in use (C3)
 }
 
-// appKey is an app's id and catalog version ("" when versions are not tracked).
+// appKey is an app's id and catalog version ("" when versions are not
+// tracked), and whether its store owns the version (upToDate).
 type appKey struct {
 	id      mdm.AppID
 	version string
+	synced  bool
+}
+
+// upToDate reports whether a copy of version v is current against the app's
+// catalog version (T4): any copy when versions are not tracked, the same
+// version, or, for an app whose store owns the version (C4), a later one: a
+// device updates store apps by itself, and the version store sync brings may
+// lag behind the store's (an update to it would be a downgrade).
+func (k *appKey) upToDate(v string) bool {
+	return k.version == "" || sameString(v, k.version) || k.synced && mdm.CompareVersions(v, k.version) > 0
 }
 
 func newCatalog() *catalog {
@@ -133,7 +145,7 @@ func (c *catalog) put(idx int32, a *mdm.App) *appEntry {
 		c.apps = append(c.apps, nil)
 		c.keys = append(c.keys, appKey{})
 	}
-	c.keys[idx] = appKey{id: a.ID, version: a.Version}
+	c.keys[idx] = appKey{id: a.ID, version: a.Version, synced: a.Type.IsSynced()}
 	if old := c.apps[idx]; old != nil {
 		c.bytes -= old.app.Package.Size
 	}

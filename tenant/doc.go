@@ -110,6 +110,9 @@ nothing:
     is not updated when every assignment reaching the device prevents
     automatic updates and the app's token allows that (L9,
     SetTokenUpdatePrevention); its status says an update is available.
+    Books and Store for Business apps are updated by their stores, never
+    through an assignment. A store app's copy newer than the catalog's version
+    (the device updated it; the version store sync brings may lag) is current.
   - Admin actions (DeviceAction, T12) are queued on the device's status and go
     out at its next check-in; a required app, or one available through a device
     group, needs the device online (ActionRequest.Online says so).
@@ -167,8 +170,9 @@ registered with AddToken, whether a token lets assignments prevent
 automatic updates with SetTokenUpdatePrevention (L9), and an Apple token's
 expDate with SetTokenExpiry (L1): the tenant is told the time at every check-in and operation, so it marks
 the token expired the first time a grant or a sync meets it after the date,
-and grants through it are refused (tokenNotValid) until a renewed date comes. Grants and reclaims on VPP pools wait in an outbox
-that TakeLicenseChanges drains for the push to Apple. A store app has no
+and grants through it are refused (tokenNotValid) until a renewed date comes.
+Grants and reclaims on VPP pools wait in an outbox that TakeLicenseChanges
+drains for the push to Apple. A store app has no
 dependency or supersedence edge and is no edge's target (both ends of an edge
 are Win32 apps, C9, C10), so writing one touches only its own catalog entry: a
 sync of thousands of apps costs each app once, not the catalog each time.

@@ -676,11 +676,13 @@ func (e *engine) depsState(r *record) block {
 // L9). A VPP app the service or the portal installed updates for both, unless
 // its assignments prevent it where its token allows that (license.AutoUpdates;
 // the resolution sets optPreventAutoUpdate only when every required and
-// available assignment reaching the device prevents it). Any other app updates
-// when required, or when the user installed it from the portal.
+// available assignment reaching the device prevents it). Books and Store for
+// Business apps never do: their store updates them, not an assignment. Any
+// other app updates when required, or when the user installed it from the
+// portal.
 func (e *engine) autoUpdates(r *record, ent *appEntry, intent mdm.Intent) bool {
 	if !ent.autoUpdate {
-		return intent == mdm.Required || r.has(fViaPortal)
+		return !ent.app.Type.IsSynced() && (intent == mdm.Required || r.has(fViaPortal))
 	}
 	if intent != mdm.Required && !r.has(fViaPortal|fManaged) {
 		return false // installed outside management: not the service's to update

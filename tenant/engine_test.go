@@ -19,7 +19,6 @@ type fakeFx struct {
 	held      map[int32]bool
 	counts    map[int32]*[16]int
 	reclaims  int
-	noPrevent bool // the token does not allow preventing automatic updates (L9)
 }
 
 func newFakeFx() *fakeFx {
@@ -28,7 +27,9 @@ func newFakeFx() *fakeFx {
 
 func (f *fakeFx) newCommandID() mdm.CommandID { f.next++; return f.next }
 
-func (f *fakeFx) tokenAllowsPrevent(mdm.TokenID) bool { return !f.noPrevent }
+// tokenAllowsPrevent: the engine tests use the default (L9 is tested on the
+// tenant, TestTenant_L9_PreventAutoUpdate).
+func (f *fakeFx) tokenAllowsPrevent(mdm.TokenID) bool { return true }
 
 func (f *fakeFx) grant(d *deviceState, e *appEntry, r *record) (mdm.InstallDetail, bool) {
 	if f.held[e.idx] {

@@ -112,8 +112,11 @@ func (t *Tenant) SetTokenExpiry(now time.Time, id mdm.TokenID, exp time.Time) (C
 //
 // A change makes every device evaluate in full at its next check-in, and the
 // devices with a status for one of the token's VPP apps are pushed (T2), sorted
-// by id; setting what is already set changes nothing. An unknown token, or a
-// time the tenant cannot record, is refused with an error and changes nothing.
+// by id; while the token has no VPP app (a Store for Business account, say),
+// nothing needs evaluating again. Setting what is already set changes nothing.
+// The setting is the token's: DeleteToken forgets it, and a token added again
+// allows preventing. An unknown token, or a time the tenant cannot record, is
+// refused with an error and changes nothing.
 func (t *Tenant) SetTokenUpdatePrevention(now time.Time, id mdm.TokenID, allowed bool) (Change, error) {
 	if err := checkTime("now", now); err != nil {
 		return Change{}, err
@@ -128,13 +131,16 @@ func (t *Tenant) SetTokenUpdatePrevention(now time.Time, id mdm.TokenID, allowed
 		return Change{}, nil
 	}
 	r.noPrevent = !allowed
-	t.epoch++ // a decision fact of every device holding one of the apps
 	var apps []int32
 	for _, e := range t.cat.apps {
 		if e != nil && e.autoUpdate && e.hasPool && e.pool.token == id {
 			apps = append(apps, e.idx)
 		}
 	}
+	if len(apps) == 0 {
+		return Change{}, nil
+	}
+	t.epoch++ // a decision fact of every device holding one of the apps
 	return Change{Notify: t.notifyHolders(now, apps...)}, nil
 }
 

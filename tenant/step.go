@@ -70,7 +70,7 @@ func (e *engine) applyInventory(inv []mdm.InstalledApp) {
 		}
 		j = p + 1
 		m := want(1)
-		cur := ent.version == "" || it.Version == ent.version
+		cur := cat.keys[ent.idx].upToDate(it.Version)
 		if cur {
 			m = 2
 		}
