@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mdmkit/mdmkit/mdm"
 	"github.com/mdmkit/mdmkit/storesync/apple"
@@ -135,14 +136,19 @@ type AppleNames func(adamID string) (displayName, publisher string, ok bool)
 // the catalog entry of one platform family (mdm.AppTypeIOSVPP or
 // mdm.AppTypeMacOSVPP: an app's iOS and macOS builds are numbered apart). The
 // Apps and Books API does not carry versions (Apple's content metadata lookup
-// does). Without one, the entry has no version and the tenant does not track
-// it: every copy installed counts as current (T4), and no update goes out.
+// does). ok is false when the lookup cannot answer now; the entry then keeps
+// the version the catalog has, as it does when the answer is not valid UTF-8
+// (the catalog would refuse it): a failing lookup neither erases a version nor
+// stops the sync of the token's licenses (S2). Without WithAppleVersions an
+// entry has no version and the tenant does not track it: every copy installed
+// counts as current (T4), and no update goes out.
 type AppleVersions func(adamID string, t mdm.AppType) (version string, ok bool)
 
-// setVersions gives the app entries of the snapshot their store versions;
-// books have none. A version the catalog cannot take fails the snapshot's
-// validation, so the sync writes nothing.
-func setVersions(snap *Snapshot, versions AppleVersions) {
+// setVersions gives the app entries of the snapshot their store versions
+// (books have none); an entry the lookup gives no usable version keeps the
+// one known reads from the catalog, asked once, and only then.
+func setVersions(snap *Snapshot, versions AppleVersions, known func() (map[mdm.AppID]string, error)) error {
+	var have map[mdm.AppID]string
 	for i := range snap.Products {
 		p := &snap.Products[i]
 		for j := range p.Apps {
@@ -150,11 +156,20 @@ func setVersions(snap *Snapshot, versions AppleVersions) {
 			if a.Type == mdm.AppTypeVPPBook {
 				continue
 			}
-			if v, ok := versions(AppleAsset(p.ID).AdamID, a.Type); ok {
+			if v, ok := versions(AppleAsset(p.ID).AdamID, a.Type); ok && utf8.ValidString(v) {
 				a.Version = v
+				continue
 			}
+			if have == nil {
+				var err error
+				if have, err = known(); err != nil {
+					return err
+				}
+			}
+			a.Version = have[a.ID]
 		}
 	}
+	return nil
 }
 
 // appleApps builds the catalog entries of an asset: a book is one entry; an app is

@@ -354,7 +354,9 @@ func (s *AppleSyncer) syncIncremental(ctx context.Context, now time.Time, accoun
 			return nil, nil, err
 		default:
 			delta = st.delta.items
-			why, snap = s.applyDelta(account, delta)
+			if why, snap, err = s.applyDelta(account, delta); err != nil {
+				return nil, nil, err
+			}
 			full = why != ""
 		}
 	}
@@ -366,7 +368,9 @@ func (s *AppleSyncer) syncIncremental(ctx context.Context, now time.Time, accoun
 		if err != nil {
 			return nil, nil, err
 		}
-		snap = s.snapshot(account, s.assigns.items)
+		if snap, err = s.snapshot(account, s.assigns.items); err != nil {
+			return nil, nil, err
+		}
 		if err := snap.Validate(); err != nil {
 			return nil, nil, err
 		}
@@ -392,10 +396,13 @@ func (s *AppleSyncer) syncIncremental(ctx context.Context, now time.Time, accoun
 // applyDelta adds the assignments made since the last read to the view and checks
 // the view against the asset listing. It returns the snapshot of the products
 // and the delta's holdings, or why everything must be read again when the view
-// cannot be trusted (the view is then left to be rebuilt).
-func (s *AppleSyncer) applyDelta(account string, delta []apple.Assignment) (why string, snap *Snapshot) {
+// cannot be trusted (the view is then left to be rebuilt). An error is the
+// sink's (snapshot).
+func (s *AppleSyncer) applyDelta(account string, delta []apple.Assignment) (why string, snap *Snapshot, err error) {
 	st := s.inc
-	snap = s.snapshot(account, nil)
+	if snap, err = s.snapshot(account, nil); err != nil {
+		return "", nil, err
+	}
 	// Validate what the delta adds as a full read's snapshot would be validated
 	// (S3): the products and the new holdings.
 	index := snap.productIndex()
@@ -408,14 +415,14 @@ func (s *AppleSyncer) applyDelta(account string, delta []apple.Assignment) (why 
 		}
 		k, ok := index[h.Product]
 		if !ok {
-			return "an asset bought between the two reads", nil // read it all, as a full read would next time
+			return "an asset bought between the two reads", nil, nil // read it all, as a full read would next time
 		}
 		hs = append(hs, h)
 		of = append(of, k)
 	}
 	snap.Holdings = snap.groupByIndex(hs, of)
 	if snap.Validate() != nil {
-		return "the delta does not validate", nil // a full read validates, and fails, the same way
+		return "the delta does not validate", nil, nil // a full read validates, and fails, the same way
 	}
 	listed := make(map[string]bool, len(snap.Products))
 	for i := range snap.Products {
@@ -461,10 +468,10 @@ func (s *AppleSyncer) applyDelta(account string, delta []apple.Assignment) (why 
 		}
 		if d := pv.stored - a.AssignedCount; d < -room[id].below || d > room[id].above {
 			return "asset " + id + ": the store counts " + strconv.Itoa(a.AssignedCount) +
-				" assignments, the view " + strconv.Itoa(pv.stored), nil
+				" assignments, the view " + strconv.Itoa(pv.stored), nil, nil
 		}
 	}
-	return "", snap
+	return "", snap, nil
 }
 
 // ours says whether the pair's subject is this service's (S6).

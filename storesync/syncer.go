@@ -358,7 +358,10 @@ func (s *AppleSyncer) syncFull(ctx context.Context, now time.Time, account strin
 		return nil, nil, err
 	}
 	rep.FullRead = true
-	snap := s.snapshot(account, s.assigns.items)
+	snap, err := s.snapshot(account, s.assigns.items)
+	if err != nil {
+		return nil, nil, err
+	}
 	s.assets.reset()
 	s.assigns.reset()
 	res, err := Reconcile(now, s.sink, snap, s.pusher.Pending)
@@ -367,12 +370,23 @@ func (s *AppleSyncer) syncFull(ctx context.Context, now time.Time, account strin
 
 // snapshot builds the snapshot of the assets read and the assignments given,
 // its entries named (WithAppleNames) and versioned (WithAppleVersions).
-func (s *AppleSyncer) snapshot(account string, assignments []apple.Assignment) *Snapshot {
+func (s *AppleSyncer) snapshot(account string, assignments []apple.Assignment) (*Snapshot, error) {
 	snap := AppleSnapshot(s.token, account, s.assets.items, assignments, s.names)
-	if s.versions != nil {
-		setVersions(snap, s.versions)
+	if s.versions == nil {
+		return snap, nil
 	}
-	return snap
+	err := setVersions(snap, s.versions, func() (map[mdm.AppID]string, error) {
+		apps, err := s.sink.SyncedApps(s.token)
+		if err != nil {
+			return nil, &SinkError{Op: "SyncedApps", Key: string(s.token), Err: err}
+		}
+		have := make(map[mdm.AppID]string, len(apps))
+		for i := range apps {
+			have[apps[i].ID] = apps[i].Version
+		}
+		return have, nil
+	})
+	return snap, err
 }
 
 // readAssets reads every page of GET assets. A completed listing from a failed

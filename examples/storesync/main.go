@@ -57,16 +57,16 @@ func main() {
 }
 
 // What the organisation bought at Apple. The Apps and Books API knows assets
-// by adamId and does not return names; the names come from Apple's content
-// metadata in a real service, from this table here.
+// by adamId and returns neither names nor versions; those come from Apple's
+// content metadata in a real service, from this table here.
 var assets = []struct {
-	adamID, name, publisher string
-	kind                    apple.ProductType
-	total                   int
+	adamID, name, publisher, version string
+	kind                             apple.ProductType
+	total                            int
 }{
-	{"361285480", "Keynote", "Apple", apple.ProductApp, 10},
-	{"361309726", "Pages", "Apple", apple.ProductApp, 5},
-	{"881256329", "The Swift Programming Language", "Apple", apple.ProductBook, 20},
+	{"361285480", "Keynote", "Apple", "14.2", apple.ProductApp, 10},
+	{"361309726", "Pages", "Apple", "14.2", apple.ProductApp, 5},
+	{"881256329", "The Swift Programming Language", "Apple", "", apple.ProductBook, 20},
 }
 
 const (
@@ -179,9 +179,19 @@ func run(ctx context.Context, w io.Writer, clk clock.Clock, sleep func(ctx conte
 		}
 		return "", "", false
 	}
+	// With versions, a new one reaches the devices holding an older copy (T4).
+	versions := func(adamID string, _ mdm.AppType) (string, bool) {
+		for _, a := range assets {
+			if a.adamID == adamID {
+				return a.version, a.version != ""
+			}
+		}
+		return "", false
+	}
 	// The tenant is the sync's Sink: the syncer writes the catalog, the pools
 	// and the token's state through the interfaces of storesync/sink.go.
-	sy, err := storesync.NewAppleSyncer(tokenID, client, tn, me, storesync.WithAppleNames(names))
+	sy, err := storesync.NewAppleSyncer(tokenID, client, tn, me,
+		storesync.WithAppleNames(names), storesync.WithAppleVersions(versions))
 	if err != nil {
 		return err
 	}
