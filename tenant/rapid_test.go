@@ -31,7 +31,9 @@ import (
 //
 // Then actions stop, devices keep checking in (hourly and when pushed) and
 // every command succeeds: within the policy windows every device converges to
-// its effective intents, and a last round of check-ins sends nothing.
+// its effective intents, the VPP app to the catalog's version unless L9 holds
+// it back (assignments preventing automatic updates, the token allowing
+// that), and a last round of check-ins sends nothing.
 func TestTenant_Rapid(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		m := newModel(rt)
@@ -52,6 +54,7 @@ func TestTenant_Rapid(t *testing.T) {
 			"reenroll":     m.reenroll,
 			"userChurn":    m.userChurn,
 			"tokenState":   m.tokenState,
+			"tokenUpdates": m.tokenUpdates,
 			"":             m.invariants,
 		})
 		m.settle(rt)
@@ -82,6 +85,9 @@ type model struct {
 	nextAsg int
 	out     tenant.CheckInResult
 	pol     mdm.Policy
+	// noPrevent: the token does not let assignments prevent automatic
+	// updates (L9, SetTokenUpdatePrevention)
+	noPrevent bool
 }
 
 func must(rt *rapid.T, err error) {
@@ -195,6 +201,9 @@ func (m *model) assign(rt *rapid.T) {
 		Settings: mdm.DefaultSettings(a.Type)}
 	if a.Type.IsVPP() && rapid.Bool().Draw(rt, "userLicense") {
 		as.Settings.LicenseType = mdm.LicenseUser
+	}
+	if a.Type.IsVPP() && (intent == mdm.Required || intent == mdm.Available) && rapid.Bool().Draw(rt, "preventAutoUpdate") {
+		as.Settings.PreventAutoUpdate = true // L9
 	}
 	if intent == mdm.Required && rapid.IntRange(0, 4).Draw(rt, "deadline") == 0 {
 		as.Settings.Deadline = m.now.Add(time.Duration(rapid.IntRange(1, 48).Draw(rt, "deadlineHours")) * time.Hour)
@@ -375,6 +384,17 @@ func (m *model) tokenState(rt *rapid.T) {
 	s := rapid.SampledFrom([]mdm.TokenState{mdm.TokenValid, mdm.TokenExpired, mdm.TokenDuplicate}).Draw(rt, "tokenState")
 	must(rt, m.t.SetTokenState(m.now, "tok", s))
 	rt.Logf("%s token %s", m.now.Sub(start), s)
+}
+
+// tokenUpdates sets whether the token lets assignments prevent automatic
+// updates (L9).
+func (m *model) tokenUpdates(rt *rapid.T) {
+	allowed := rapid.Bool().Draw(rt, "allowPrevent")
+	ch, err := m.t.SetTokenUpdatePrevention(m.now, "tok", allowed)
+	must(rt, err)
+	m.checkNotify(rt, ch)
+	m.noPrevent = !allowed
+	rt.Logf("%s token allows preventing updates: %v", m.now.Sub(start), allowed)
 }
 
 func (m *model) devByID(id mdm.DeviceID) *mdev {
@@ -581,6 +601,13 @@ func (m *model) invariants(rt *rapid.T) {
 // device must have converged.
 func (m *model) settle(rt *rapid.T) {
 	must(rt, m.t.SetTokenState(m.now, "tok", mdm.TokenValid))
+	// L9 at every settling: the token's setting drawn, and often a last
+	// version of the VPP app for it to hold back or not.
+	m.tokenUpdates(rt)
+	if rapid.Bool().Draw(rt, "lastVPPVersion") {
+		m.vpp.Version = "9.0"
+		must(rt, m.t.UpsertSyncedApp(m.now, *m.vpp))
+	}
 	// users who were deleted and added back have their Apple account again
 	for _, u := range m.users {
 		_, err := m.t.PutUser(m.now, mdm.User{ID: u, HasAppleAccount: true})
@@ -624,6 +651,7 @@ func (m *model) checkConverged(rt *rapid.T, d *mdev) {
 		switch {
 		case in&assign.IntentRequired != 0 && (x.Effective.Deadline.IsZero() || !x.Effective.Deadline.After(m.now)):
 			if present {
+				m.checkVersion(rt, d, &a, x, s)
 				continue
 			}
 			if !ok {
@@ -638,6 +666,29 @@ func (m *model) checkConverged(rt *rapid.T, d *mdev) {
 			}
 		}
 	}
+}
+
+// checkVersion checks the version of the VPP app, required and present, after
+// settling: the catalog's (T4) or a later one the device has (C4), unless
+// every assignment prevents automatic updates and the token allows that (L9):
+// then the status says an update is available.
+func (m *model) checkVersion(rt *rapid.T, d *mdev, a *mdm.App, x *assign.Explanation, s tenant.AppState) {
+	if a.ID != m.vpp.ID {
+		return // Win32 updates meet requirements, supersedence and dependencies: TestEngine_T4_Update
+	}
+	cur, _ := m.t.App(a.ID)
+	have := d.inv[a.ID]
+	if have == cur.Version || mdm.CompareVersions(have, cur.Version) > 0 {
+		return
+	}
+	if x.Effective.PreventAutoUpdate && !m.noPrevent {
+		if s.State != mdm.StateInstalled || s.Detail != mdm.DetailUpdateAvailable {
+			rt.Fatalf("%s: %s %s held back (L9, catalog %s) shows %s/%s", d.id, a.ID, have, cur.Version, s.State, s.Detail)
+		}
+		return
+	}
+	rt.Fatalf("%s: required %s is %s, the catalog's %s, after settling (T4, L9: prevent %v, token allows %v): %s/%s",
+		d.id, a.ID, have, cur.Version, x.Effective.PreventAutoUpdate, !m.noPrevent, s.State, s.Detail)
 }
 
 // blockedLegitimately says whether a required app that is not installed is held
