@@ -90,8 +90,14 @@ type appKey struct {
 // device updates store apps by itself, and the version store sync brings may
 // lag behind the store's (an update to it would be a downgrade).
 func (k *appKey) upToDate(v string) bool {
-	return k.version == "" || sameString(v, k.version) || k.synced && mdm.CompareVersions(v, k.version) > 0
+	return k.same(v) || k.synced && mdm.CompareVersions(v, k.version) > 0
 }
+
+// same reports whether a copy of version v is the catalog's version, or
+// versions are not tracked: the steady check-in's test (current), small enough
+// to inline. A store app's later copy fails it, so the device's check-ins take
+// the full evaluation, which finds it up to date: rare, and correct.
+func (k *appKey) same(v string) bool { return k.version == "" || sameString(v, k.version) }
 
 func newCatalog() *catalog {
 	return &catalog{byID: make(map[mdm.AppID]int32)}

@@ -359,7 +359,7 @@ func current(it *mdm.InstalledApp, k *appKey, cur bool) bool {
 	if !sameString(string(it.App), string(k.id)) {
 		return false
 	}
-	return cur == k.upToDate(it.Version)
+	return cur == k.same(it.Version)
 }
 
 // sameString is a == b, without the call to compare bytes when both share
