@@ -49,6 +49,10 @@ func TestRun_L9_PreventAutoUpdate(t *testing.T) {
 			if rep.Commands.Update != want {
 				t.Fatalf("%d updates sent, want %d:\n%s", rep.Commands.Update, want, text(rep))
 			}
+			// the devices held back on the old version are counted (samples.go)
+			if out := rep.PerApp[0].Outdated; out != n-int(want) {
+				t.Fatalf("%d iPads outdated at the end, want %d:\n%s", out, n-int(want), text(rep))
+			}
 		})
 	}
 }

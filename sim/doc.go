@@ -65,9 +65,10 @@
 // pool), commands sent, failures by kind, the A6 conflict rows met over a
 // sample of devices, what became of each admin action and store sync, and the
 // event counts. Report.Run has the wall time and events per second, left out of
-// the JSON. The samples count, per app, the devices installed, pending, failed
-// (and of those, waiting for a license, L5) and not installed, and the
-// failures so far by kind: what package sim/report draws.
+// the JSON. The samples count, per app, the devices installed (and of those,
+// holding an older version than the catalog's: T4, L9), pending, failed (and
+// of those, waiting for a license, L5) and not installed, and the failures so
+// far by kind: what package sim/report draws.
 //
 // # Looking at one device
 //

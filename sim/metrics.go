@@ -58,7 +58,9 @@ type metrics struct {
 	actions                    []ActionOutcome
 	refusedSetup               []ActionOutcome
 	takeBacks, takeBacksFailed int
-	waiting                    waitingState // pairs waiting for a license (samples.go)
+	// pairs waiting for a license, and installed in an older version
+	// (samples.go)
+	waiting, outdated pairSet
 }
 
 func (m *metrics) init(s *sim) {
@@ -67,6 +69,8 @@ func (m *metrics) init(s *sim) {
 	m.installedOnce = make([]uint64, (s.nDev*m.nApps+63)/64)
 	m.removedAt = map[uint64]eventq.Time{}
 	m.uninstalling = map[uint64]bool{}
+	m.waiting = pairSet{state: mdm.StateFailed, detail: mdm.DetailLicenseUnavailable}
+	m.outdated = pairSet{state: mdm.StateInstalled, detail: mdm.DetailUpdateAvailable}
 }
 
 func (m *metrics) usersLeftSet(n int) []uint64 {
@@ -91,7 +95,8 @@ func (s *sim) changes(i int, cs []tenant.StateChange) {
 		if !ok {
 			continue
 		}
-		m.trackWaiting(i, a, c)
+		m.waiting.track(m, i, a, c)
+		m.outdated.track(m, i, a, c)
 		key := uint64(i)<<20 | uint64(a)
 		if len(m.uninstalling) > 0 {
 			delete(m.uninstalling, key) // the uninstall's outcome is in
@@ -190,6 +195,10 @@ type AppSample struct {
 	// install is under way (T1 notInstalled: the user removed it, or it was
 	// uninstalled; T3 reinstalls a required one).
 	NotInstalled int `json:"notInstalled"`
+	// Outdated counts, of Installed, the devices holding an older version
+	// than the catalog's (installed, updateAvailable): an update not sent yet,
+	// or held back (L9: assignments preventing automatic updates).
+	Outdated int `json:"outdated"`
 }
 
 // PoolSample is one license pool at a sample (L5, L10, L14, L18).
@@ -213,7 +222,7 @@ func (m *metrics) sample(s *sim) {
 		if err != nil {
 			continue
 		}
-		as := AppSample{App: spec.ID, Required: s.apps.required[a] > 0, WaitingLicense: m.waitingFor(a)}
+		as := AppSample{App: spec.ID, Required: s.apps.required[a] > 0, WaitingLicense: m.waiting.of(a), Outdated: m.outdated.of(a)}
 		for _, c := range st.States {
 			switch c.State {
 			case mdm.StateNotApplicable, mdm.StateRequirementsNotMet, mdm.StateAvailable:

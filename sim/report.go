@@ -97,9 +97,11 @@ type AppReport struct {
 	Installed int    `json:"installed"`
 	Failed    int    `json:"failed"`
 	Pending   int    `json:"pending"`
-	// WaitingLicense (of Failed) and NotInstalled are as in AppSample.
+	// WaitingLicense (of Failed), NotInstalled and Outdated (of Installed)
+	// are as in AppSample.
 	WaitingLicense int         `json:"waitingLicense"`
 	NotInstalled   int         `json:"notInstalled"`
+	Outdated       int         `json:"outdated"`
 	TimeToInstall  Percentiles `json:"timeToInstall"`
 }
 
@@ -226,7 +228,7 @@ func (s *sim) report() *Report {
 			for _, as := range last.Apps {
 				if as.App == spec.ID {
 					ar.Targeted, ar.Installed, ar.Failed, ar.Pending = as.Targeted, as.Installed, as.Failed, as.Pending
-					ar.WaitingLicense, ar.NotInstalled = as.WaitingLicense, as.NotInstalled
+					ar.WaitingLicense, ar.NotInstalled, ar.Outdated = as.WaitingLicense, as.NotInstalled, as.Outdated
 				}
 			}
 		}
@@ -292,14 +294,15 @@ func (r *Report) WriteText(w io.Writer) error {
 
 	tw := tabwriter.NewWriter(b, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(b, "\napps")
-	fmt.Fprintln(tw, "  app\tintents\ttargeted\tinstalled\tpending\tfailed\twaiting\tremoved\tp50\tp90\tp99\t")
+	fmt.Fprintln(tw, "  app\tintents\ttargeted\tinstalled\toutdated\tpending\tfailed\twaiting\tremoved\tp50\tp90\tp99\t")
 	for _, a := range r.PerApp {
 		t := a.TimeToInstall
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", a.App, a.Intents, a.Targeted, a.Installed, a.Pending,
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t\n", a.App, a.Intents, a.Targeted, a.Installed, a.Outdated, a.Pending,
 			a.Failed-a.WaitingLicense, a.WaitingLicense, a.NotInstalled, short(t.P50, t.Count), short(t.P90, t.Count), short(t.P99, t.Count))
 	}
 	tw.Flush()
-	p("  (targeted: devices with a status; failed: the last install failed; waiting: for a license, L5;\n" +
+	p("  (targeted: devices with a status; outdated: of installed, an older version than the catalog's, T4, L9;\n" +
+		"   failed: the last install failed; waiting: for a license, L5;\n" +
 		"   removed: not installed, by the user or an uninstall; p50-p99: time to install a required app)\n")
 	if len(r.Pools) > 0 {
 		fmt.Fprintln(b, "\nlicense pools (used of total; devices or users waiting for a license at the end and at the worst sample: the shortfall)")

@@ -11,50 +11,55 @@ import (
 // What the samples count beyond the tenant's status counts (tenant.AppStatus
 // counts by state, not by detail): the (device, app) pairs failed for want of
 // a license (L5: the tenant parks a store app that found no free license in
-// failed with detail licenseUnavailable, and installs it when one frees), and
-// the failures so far by kind, for charts of failures over time.
+// failed with detail licenseUnavailable, and installs it when one frees), the
+// pairs installed in an older version than the catalog's (installed with
+// detail updateAvailable: an update not sent yet, or held back, L9), and the
+// failures so far by kind, for charts of failures over time.
 //
-// The waiting pairs are followed through the status changes of every
-// check-in, which is where the tenant changes a status; the scenarios never
-// delete an app or remove a device, the two admin operations that drop
-// statuses without a change.
+// The pairs are followed through the status changes of every check-in, which
+// is where the tenant changes a status; the scenarios never delete an app or
+// remove a device, the two admin operations that drop statuses without a
+// change.
 
-// waitingState is the per-(device, app) bit set and the per-app counts of
-// pairs waiting for a license now.
-type waitingState struct {
-	bits  []uint64
-	byApp []int
+// pairSet is the (device, app) pairs whose status is one (state, detail) now:
+// a bit per pair and the count per app.
+type pairSet struct {
+	state  mdm.InstallState
+	detail mdm.InstallDetail
+	bits   []uint64
+	byApp  []int
 }
 
-// trackWaiting follows one status change of device i for scenario app a.
-func (m *metrics) trackWaiting(i, a int, c tenant.StateChange) {
-	w := &m.waiting
-	waits := c.To == mdm.StateFailed && c.Detail == mdm.DetailLicenseUnavailable
-	bit := i*m.nApps + a
-	if w.bits == nil {
-		if !waits {
+// track follows one status change of device i for scenario app a; the bit
+// set, a bit per (device, app) as metrics.installedOnce, is made at the first
+// pair that enters.
+func (p *pairSet) track(m *metrics, i, a int, c tenant.StateChange) {
+	in := c.To == p.state && c.Detail == p.detail
+	if p.bits == nil {
+		if !in {
 			return
 		}
-		w.bits = make([]uint64, len(m.installedOnce)) // a bit per (device, app), as installedOnce
-		w.byApp = make([]int, m.nApps)
+		p.bits = make([]uint64, len(m.installedOnce))
+		p.byApp = make([]int, m.nApps)
 	}
-	had := w.bits[bit/64]&(1<<(bit%64)) != 0
+	bit := i*m.nApps + a
+	had := p.bits[bit/64]&(1<<(bit%64)) != 0
 	switch {
-	case waits && !had:
-		w.bits[bit/64] |= 1 << (bit % 64)
-		w.byApp[a]++
-	case !waits && had:
-		w.bits[bit/64] &^= 1 << (bit % 64)
-		w.byApp[a]--
+	case in && !had:
+		p.bits[bit/64] |= 1 << (bit % 64)
+		p.byApp[a]++
+	case !in && had:
+		p.bits[bit/64] &^= 1 << (bit % 64)
+		p.byApp[a]--
 	}
 }
 
-// waitingFor is how many pairs of app a wait for a license now.
-func (m *metrics) waitingFor(a int) int {
-	if m.waiting.byApp == nil {
+// of is how many pairs of app a are in the set now.
+func (p *pairSet) of(a int) int {
+	if p.byApp == nil {
 		return 0
 	}
-	return m.waiting.byApp[a]
+	return p.byApp[a]
 }
 
 // failureKinds counts the status changes into failed and uninstallFailed so

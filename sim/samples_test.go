@@ -18,7 +18,7 @@ func TestSamples_waitingAndKinds(t *testing.T) {
 			t.Errorf("%s: failure kinds add up to %d, failures %d", s.At, total, s.Failures)
 		}
 		for _, a := range s.Apps {
-			if a.WaitingLicense > a.Failed || a.Installed+a.Pending+a.Failed+a.NotInstalled > a.Targeted {
+			if a.WaitingLicense > a.Failed || a.Outdated > a.Installed || a.Installed+a.Pending+a.Failed+a.NotInstalled > a.Targeted {
 				t.Errorf("%s %s: %+v", s.At, a.App, a)
 			}
 			if a.App != "outlook" {

@@ -176,10 +176,10 @@ code { font-size: .95em; }
 
 <h2>Apps at the end</h2>
 <div class="scroll"><table class="apps">
-<tr><th>app</th><th class="l">type</th><th class="l">intents</th><th>targeted</th><th>installed</th><th>%</th><th>pending</th><th>failed</th><th>waiting for a license</th><th>not installed</th><th>p50</th><th>p90</th><th>p99</th></tr>
-{{range .R.PerApp}}<tr><td>{{.App}}</td><td class="l">{{.Type}}</td><td class="l">{{.Intents}}</td><td>{{.Targeted}}</td><td>{{.Installed}}</td><td>{{pct .Installed .Targeted}}</td><td>{{.Pending}}</td><td>{{sub .Failed .WaitingLicense}}</td><td>{{.WaitingLicense}}</td><td>{{.NotInstalled}}</td><td>{{short .TimeToInstall.P50 .TimeToInstall.Count}}</td><td>{{short .TimeToInstall.P90 .TimeToInstall.Count}}</td><td>{{short .TimeToInstall.P99 .TimeToInstall.Count}}</td></tr>
+<tr><th>app</th><th class="l">type</th><th class="l">intents</th><th>targeted</th><th>installed</th><th>%</th><th>outdated</th><th>pending</th><th>failed</th><th>waiting for a license</th><th>not installed</th><th>p50</th><th>p90</th><th>p99</th></tr>
+{{range .R.PerApp}}<tr><td>{{.App}}</td><td class="l">{{.Type}}</td><td class="l">{{.Intents}}</td><td>{{.Targeted}}</td><td>{{.Installed}}</td><td>{{pct .Installed .Targeted}}</td><td>{{.Outdated}}</td><td>{{.Pending}}</td><td>{{sub .Failed .WaitingLicense}}</td><td>{{.WaitingLicense}}</td><td>{{.NotInstalled}}</td><td>{{short .TimeToInstall.P50 .TimeToInstall.Count}}</td><td>{{short .TimeToInstall.P90 .TimeToInstall.Count}}</td><td>{{short .TimeToInstall.P99 .TimeToInstall.Count}}</td></tr>
 {{end}}</table></div>
-<p class="lead">Targeted: devices with a status for the app (T1). Failed: the last install failed; waiting: for a license (L5). p50–p99: time to install, required apps only.</p>
+<p class="lead">Targeted: devices with a status for the app (T1). Outdated: of installed, an older version than the catalog's (T4; L9 when held back). Failed: the last install failed; waiting: for a license (L5). p50–p99: time to install, required apps only.</p>
 
 {{if .R.Pools}}<h2>License pools</h2>
 <table>
